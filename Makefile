@@ -1,0 +1,35 @@
+# diffbench: the two commands a new user runs are `make report` and `make test`.
+# Every set-up step lives here, so a fresh clone needs only Python >= 3.11 and make.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+# The stamp records that the current pyproject.toml is installed; an unchanged install is not redone.
+STAMP  := $(VENV)/.stamp-install
+EXTRAS ?= test,peers
+
+.PHONY: all install test lint report asv clean
+
+all: test
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "diffbench needs Python >= 3.11, found " + sys.version' 
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	@touch $@
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check methods diffbench benchmarks tests
+
+report: $(STAMP)
+	$(BIN)/diffbench run --output reports
+	$(BIN)/diffbench report --input reports
+
+clean:
+	rm -rf $(VENV) .asv .pytest_cache .ruff_cache .hypothesis

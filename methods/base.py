@@ -1,0 +1,281 @@
+"""The base classes every differentiation method derives from.
+
+The public ``gradient`` of :class:`Method` validates input, wraps ``f`` so evaluations are counted
+(:class:`~methods.counting.CountedFunction`), calls the subclass's ``_gradient`` and packs the one
+result type :class:`~methods.estimate.Estimate`. Subclasses implement ``_gradient`` only.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .counting import CountedFunction
+from .estimate import Estimate
+from .validation import check_function, check_point, check_step
+
+__all__ = ["Method", "GridMethod", "RawResult", "FAMILIES", "KINDS", "NEEDS"]
+
+#: Families of methods, used for grouping and colours.
+FAMILIES = (
+    "finite-difference",
+    "grid",
+    "complex-step",
+    "extrapolation",
+    "forward-mode AD",
+    "reverse-mode AD",
+    "symbolic",
+)
+#: ``step``: takes a step size; ``grid``: works on sampled grids; ``exact``: no step;
+#: ``adaptive``: chooses its own steps.
+KINDS = ("step", "grid", "exact", "adaptive")
+#: What a method may need from ``f`` beyond being a real callable.
+NEEDS = ("complex", "dual", "expression", "vectorized")
+
+
+@dataclass(frozen=True)
+class RawResult:
+    """What a subclass's ``_gradient`` returns; the base turns it into an :class:`Estimate`."""
+
+    value: np.ndarray
+    step: np.ndarray | None = None
+    error_estimate: np.ndarray | None = None
+
+
+class Method:
+    """A way of computing the gradient of f: R^n -> R at a point.
+
+    Class attributes describe the method: ``name`` (registry key), ``family`` (one of
+    :data:`FAMILIES`), ``kind`` (one of :data:`KINDS`), ``order`` (truncation order, or None),
+    ``needs`` (what ``f`` must accept, from :data:`NEEDS`), ``requires`` (optional packages it
+    imports) and ``label_params`` (settings shown in its label).
+
+    Subclasses store their settings in ``__init__`` and nothing else, check them in
+    ``_check_settings`` and compute in ``_gradient``. Calling a method never changes it.
+    """
+
+    name: ClassVar[str] = ""
+    family: ClassVar[str] = ""
+    kind: ClassVar[str] = ""
+    order: int | None = None
+    needs: ClassVar[frozenset[str]] = frozenset()
+    requires: ClassVar[tuple[str, ...]] = ()
+    label_params: ClassVar[tuple[str, ...]] = ()
+    #: Smallest step worth sweeping: 1e-16 for differences, far smaller for the complex step.
+    smallest_useful_step: ClassVar[float] = 1e-16
+
+    # -- description -----------------------------------------------------------------------
+    @classmethod
+    def availability(cls) -> tuple[bool, str]:
+        """Return ``(True, "")`` if the method can run here, else ``(False, reason)``."""
+        missing = [mod for mod in cls.requires if importlib.util.find_spec(mod) is None]
+        if missing:
+            return False, (
+                f"needs the optional package(s) {', '.join(missing)}; "
+                "install them with `pip install diffbench[peers]`"
+                + (" (or `[jax]`)" if "jax" in missing else "")
+            )
+        return True, ""
+
+    @classmethod
+    def variants(cls) -> list[dict[str, Any]]:
+        """Settings a default sweep measures (one dict per configuration)."""
+        return [{}]
+
+    def theoretical_step(self) -> float | None:
+        """Step that minimises the error model at unit scale (theory.md), or None if none applies."""
+        return None
+
+    def get_params(self) -> dict[str, Any]:
+        """The method's settings, as given to ``__init__``."""
+        sig = inspect.signature(type(self).__init__)
+        return {
+            name: getattr(self, name)
+            for name, p in sig.parameters.items()
+            if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        }
+
+    @property
+    def label(self) -> str:
+        """Name plus the settings that distinguish variants, e.g. ``central(order=4)``."""
+        params = self.get_params()
+        shown = [f"{k}={params[k]}" for k in self.label_params if k in params]
+        return f"{self.name}({', '.join(shown)})" if shown else self.name
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"get_method({self.name!r}{', ' if args else ''}{args})"
+
+    # -- the public calls -----------------------------------------------------------------
+    def gradient(self, f: Callable, x: Sequence[float] | np.ndarray, *, step: Any = None) -> Estimate:
+        """Estimate the gradient of ``f`` at ``x``.
+
+        Parameters
+        ----------
+        f : callable
+            ``f(x) -> float`` for ``x`` of shape ``(n,)``. Methods that need more (complex or dual
+            arguments, a SymPy expression, vectorized calls) say so in ``needs``.
+        x : array_like, shape (n,)
+            The point: real and finite.
+        step : float or array_like of shape (n,), optional
+            Step size (grid spacing for grid methods, initial step for adaptive ones). None applies
+            the method's documented default rule. Methods of kind ``exact`` take no step.
+
+        Returns
+        -------
+        Estimate
+            Value, step used, number of evaluations, error estimate and method label.
+        """
+        self._check_settings()
+        fun = self._check_f(f)
+        x = check_point(x)
+        if step is not None and self.kind == "exact":
+            raise ValueError(f"`step` is not used by method {self.name!r} (kind 'exact'); pass step=None.")
+        steps = check_step(step, x.size)
+        counted = CountedFunction(fun, self.label)
+        raw = self._gradient(counted, x, steps)
+        value = np.array(raw.value, dtype=float).reshape(x.shape)
+        # A coordinate that met a non-finite value of f is NaN, never +-inf or a silent number.
+        value[~np.isfinite(value)] = np.nan
+        return Estimate(
+            value=value,
+            step=raw.step,
+            nfev=counted.nfev,
+            error_estimate=raw.error_estimate,
+            method=self.label,
+        )
+
+    def derivative(self, f: Callable, x: float, *, step: float | None = None) -> Estimate:
+        """Estimate ``f'(x)`` for scalar ``f`` and ``x``; fields of the result are floats.
+
+        ``f`` is called with a float (or a dual or complex number, or an array of points for
+        vectorized methods); a function carrying a SymPy expression (``needs`` contains
+        ``"expression"``) is passed through unchanged.
+        """
+        if isinstance(x, bool) or not np.isscalar(x) or np.iscomplexobj(x):
+            raise TypeError(f"`x` must be a real scalar for derivative(), got {x!r}.")
+        fun = self._check_f(f)
+        g = fun if hasattr(fun, "expr") else _ScalarAsVector(fun)
+        est = self.gradient(g, [x], step=step)
+
+        def first(a: Any) -> float | None:
+            return None if a is None else float(np.asarray(a).reshape(-1)[0])
+
+        return Estimate(
+            value=first(est.value),
+            step=first(est.step),
+            nfev=est.nfev,
+            error_estimate=first(est.error_estimate),
+            method=est.method,
+        )
+
+    # -- hooks for subclasses ----------------------------------------------------------------
+    def _check_settings(self) -> None:
+        """Raise ``ValueError``/``TypeError`` naming a bad setting. Default: nothing to check."""
+
+    def _check_f(self, f: Any) -> Callable:
+        f = check_function(f)
+        if "expression" in self.needs and not (hasattr(f, "expr") and hasattr(f, "symbols")):
+            raise TypeError(
+                f"method {self.name!r} needs a function built from a SymPy expression "
+                "(methods.SymbolicFunction or a battery problem's function), not a plain callable."
+            )
+        return f
+
+    def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
+        raise NotImplementedError
+
+
+class _ScalarAsVector:
+    """Adapt scalar ``f(t)`` to the vector convention ``f(x)`` with ``x`` of shape ``(1,)`` or ``(m, 1)``."""
+
+    def __init__(self, f: Callable) -> None:
+        self.f = f
+
+    def __call__(self, x: Any) -> Any:
+        return self.f(x[..., 0])
+
+
+class GridMethod(Method):
+    """A method that differentiates values sampled on a grid (kind ``"grid"``).
+
+    Besides ``gradient`` at a point (which samples ``f`` on a small grid around it), grid methods
+    expose the grid form :meth:`grid_gradient`, which is how they are used in practice.
+    """
+
+    kind: ClassVar[str] = "grid"
+    family: ClassVar[str] = "grid"
+    #: fewest samples per axis the method accepts
+    min_points: ClassVar[int] = 2
+
+    def grid_gradient(self, values: Any, *spacing: Any) -> tuple[np.ndarray, ...]:
+        """Differentiate sampled values along every axis at every grid point.
+
+        Parameters
+        ----------
+        values : array_like, shape (N1, ..., Nd)
+            ``f`` sampled on a tensor grid.
+        *spacing : scalar or array_like, optional
+            As in ``numpy.gradient``: nothing (unit spacing), one scalar for all axes, one scalar
+            per axis, or one coordinate array per axis (strictly increasing, non-uniform allowed).
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            One array of the shape of ``values`` per axis.
+        """
+        self._check_settings()
+        vals = np.asarray(values)
+        if vals.dtype.kind not in "biuf":
+            raise TypeError(f"`values` must be real numbers, got dtype {vals.dtype}.")
+        vals = vals.astype(float)
+        if vals.ndim == 0:
+            raise ValueError("`values` must have at least one axis.")
+        need = self._min_points()
+        if min(vals.shape) < need:
+            raise ValueError(
+                f"`values` needs at least {need} points along every axis for {self.label}, "
+                f"got shape {vals.shape}."
+            )
+        spacing_arrays = _check_spacing(spacing, vals.shape)
+        return tuple(self._grid_gradient(vals, spacing_arrays))
+
+    def _min_points(self) -> int:
+        return self.min_points
+
+    def _grid_gradient(self, values: np.ndarray, spacing: list) -> list[np.ndarray]:
+        raise NotImplementedError
+
+
+def _check_spacing(spacing: tuple, shape: tuple[int, ...]) -> list:
+    """Normalise numpy.gradient-style ``spacing`` to one entry (float or 1-D array) per axis."""
+    d = len(shape)
+    if len(spacing) == 0:
+        spacing = (1.0,) * d
+    elif len(spacing) == 1 and np.ndim(spacing[0]) == 0:
+        spacing = tuple(spacing) * d
+    if len(spacing) != d:
+        raise ValueError(
+            f"`spacing` must give nothing, one scalar, or one entry per axis ({d}), got {len(spacing)}."
+        )
+    out: list = []
+    for axis, (s, size) in enumerate(zip(spacing, shape, strict=True)):
+        arr = np.asarray(s, dtype=float)
+        if arr.ndim == 0:
+            if not np.isfinite(arr) or arr <= 0:
+                raise ValueError(f"`spacing` for axis {axis} must be positive and finite, got {s}.")
+            out.append(float(arr))
+        else:
+            if arr.shape != (size,):
+                raise ValueError(
+                    f"`spacing` coordinates for axis {axis} must have shape ({size},), got {arr.shape}."
+                )
+            if not np.all(np.isfinite(arr)) or np.any(np.diff(arr) <= 0):
+                raise ValueError(f"`spacing` coordinates for axis {axis} must be finite and strictly increasing.")
+            out.append(arr)
+    return out

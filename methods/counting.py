@@ -1,0 +1,101 @@
+"""The wrapper that counts evaluations of the user's function: ``nfev`` is counted here and nowhere else."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["CountedFunction", "FunctionEvaluationError", "describe_point"]
+
+
+class FunctionEvaluationError(RuntimeError):
+    """``f`` raised, or returned something that is not a scalar, at an evaluation point."""
+
+
+def describe_point(x: Any) -> str:
+    """Short printable form of an evaluation point (real, complex, dual or batched)."""
+    value = getattr(x, "value", x)  # dual numbers expose their real part as .value
+    try:
+        arr = np.asarray(value)
+        return np.array2string(arr, precision=17, threshold=8, edgeitems=3, separator=", ")
+    except Exception:
+        return repr(x)[:200]
+
+
+class CountedFunction:
+    """Wrap ``f`` for one call of a method: count evaluations and name failures.
+
+    A method calls ``fun(x)`` for one point (counts 1) or ``fun.batch(X)`` for a vectorized ``f``
+    on an ``(m, n)`` array (counts ``m``). Exceptions from ``f`` are re-raised as
+    :class:`FunctionEvaluationError` naming the method and the point; non-finite values raise a
+    ``RuntimeWarning`` naming the point.
+
+    Parameters
+    ----------
+    f : callable
+        The user's function, R^n -> R.
+    method : str
+        Label of the calling method, used in messages.
+    """
+
+    def __init__(self, f: Callable, method: str) -> None:
+        self.f = f
+        self.method = method
+        self.nfev = 0
+
+    def _fail(self, x: Any, exc: BaseException) -> FunctionEvaluationError:
+        return FunctionEvaluationError(
+            f"{self.method}: f raised {type(exc).__name__} at x={describe_point(x)}: {exc}"
+        )
+
+    def __call__(self, x: Any) -> Any:
+        """Evaluate ``f`` at one point; return its scalar value (float, complex or dual)."""
+        self.nfev += 1
+        try:
+            y = self.f(x)
+        except FunctionEvaluationError:
+            raise
+        except Exception as exc:
+            raise self._fail(x, exc) from exc
+        shape = np.shape(getattr(y, "value", y))
+        if shape not in ((), (1,)):
+            raise FunctionEvaluationError(
+                f"{self.method}: f must return a scalar, got shape {shape} at x={describe_point(x)}."
+            )
+        if shape == (1,):
+            y = y[0]
+        self._warn_nonfinite(x, getattr(y, "value", y))
+        return y
+
+    def batch(self, X: np.ndarray) -> np.ndarray:
+        """Evaluate a vectorized ``f`` on the rows of ``X`` (shape ``(m, n)``) in one call."""
+        m = X.shape[0]
+        self.nfev += m
+        try:
+            y = self.f(X)
+        except FunctionEvaluationError:
+            raise
+        except Exception as exc:
+            raise self._fail(X, exc) from exc
+        y = np.asarray(getattr(y, "value", y)) if not isinstance(y, np.ndarray) else y
+        if y.shape != (m,):
+            raise FunctionEvaluationError(
+                f"{self.method}: a vectorized f must map an (m, n) array to shape (m,); "
+                f"got shape {y.shape} for m={m}."
+            )
+        bad = ~np.isfinite(y)
+        if np.any(bad):
+            self._warn_nonfinite(X[np.argmax(bad)], y[np.argmax(bad)])
+        return y
+
+    def _warn_nonfinite(self, x: Any, y: Any) -> None:
+        if not np.all(np.isfinite(y)):
+            warnings.warn(
+                f"{self.method}: f returned {y} at x={describe_point(x)}; "
+                "the affected gradient coordinate is NaN.",
+                RuntimeWarning,
+                stacklevel=4,
+            )

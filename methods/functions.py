@@ -1,0 +1,100 @@
+"""Function wrappers in the vector convention ``f(x)`` with ``x`` of shape ``(n,)`` or ``(m, n)``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["as_vector_function", "SymbolicFunction"]
+
+
+def _columns(x: Any) -> list:
+    """Split ``x`` (shape ``(n,)`` or ``(m, n)``; array, dual or complex) into its n coordinates."""
+    n = x.shape[-1]
+    return [x[..., i] for i in range(n)]
+
+
+class _VectorFunction:
+    def __init__(self, func: Callable) -> None:
+        self.func = func
+        self.__name__ = getattr(func, "__name__", "f")
+        self.__doc__ = getattr(func, "__doc__", None)
+
+    def __call__(self, x: Any) -> Any:
+        return self.func(*_columns(x))
+
+    def __repr__(self) -> str:
+        return f"as_vector_function({self.__name__})"
+
+
+def as_vector_function(func: Callable) -> Callable:
+    """Turn ``func(x1, ..., xn)`` into ``f(x)`` with ``f(x) == func(*x)``.
+
+    For ``x`` of shape ``(m, n)`` the columns are passed, so a numpy-vectorized ``func`` evaluates
+    ``m`` points in one call. Dual and complex arrays pass through unchanged.
+
+    Parameters
+    ----------
+    func : callable
+        A function of n scalar arguments.
+
+    Returns
+    -------
+    callable
+
+    Examples
+    --------
+    >>> f = as_vector_function(lambda q, chi, delta: q * chi * delta)
+    >>> float(f(np.array([0.5, 2.0, 3.0])))
+    3.0
+    """
+    if not callable(func):
+        raise TypeError(f"`func` must be callable, got {type(func).__name__}.")
+    return _VectorFunction(func)
+
+
+class SymbolicFunction:
+    """A function defined by a SymPy expression, callable in the vector convention.
+
+    Methods that need the formula itself (``needs`` contains ``"expression"``: sympy, autograd,
+    JAX, PyTensor) read ``expr`` and ``symbols``; everyone else just calls it.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        The expression.
+    symbols : sequence of sympy.Symbol
+        Its variables, in the order of the coordinates of ``x``.
+    """
+
+    def __init__(self, expr: Any, symbols: Sequence[Any]) -> None:
+        self.expr = expr
+        self.symbols = tuple(symbols)
+        self._compiled: dict[str, Callable] = {}
+
+    def lambdify(self, modules: Any = "numpy") -> Callable:
+        """Return the expression compiled for ``modules`` in the vector convention (built once)."""
+        key = modules if isinstance(modules, str) else repr(modules)
+        if key not in self._compiled:
+            import sympy
+
+            fn = sympy.lambdify(self.symbols, self.expr, modules=modules, cse=True)
+            self._compiled[key] = _VectorFunction(fn)
+        return self._compiled[key]
+
+    def __call__(self, x: Any) -> Any:
+        out = self.lambdify("numpy")(x)
+        # A constant expression lambdifies to a constant: broadcast it to the batch shape.
+        shape = np.shape(getattr(x, "value", x))[:-1]
+        if np.ndim(out) == 0 and shape:
+            out = np.full(shape, out)
+        return out
+
+    def __getstate__(self) -> dict:
+        # compiled functions are rebuilt after unpickling (worker processes)
+        return {"expr": self.expr, "symbols": self.symbols, "_compiled": {}}
+
+    def __repr__(self) -> str:
+        return f"SymbolicFunction({self.expr}, {self.symbols})"
