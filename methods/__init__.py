@@ -21,6 +21,10 @@ from .registry import MethodInfo, available, get_method, method_class, method_na
 # One adapter family per module; importing a module registers its methods. Optional peers are
 # imported lazily inside their adapters, so every module here imports without them.
 _ADAPTER_MODULES = (
+    "finite_difference",
+    "scipy_approx_fprime",
+    "numpy_gradient",
+    "forward_mode",
     "symbolic",
 )
 for _module in _ADAPTER_MODULES:

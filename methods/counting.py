@@ -20,9 +20,14 @@ def describe_point(x: Any) -> str:
     value = getattr(x, "value", x)  # dual numbers expose their real part as .value
     try:
         arr = np.asarray(value)
-        return np.array2string(arr, precision=17, threshold=8, edgeitems=3, separator=", ")
     except Exception:
         return repr(x)[:200]
+    if arr.ndim > 1:
+        return f"<{arr.shape[0]} points of dimension {arr.shape[-1]}, first {describe_point(arr[0])}>"
+    items = [repr(v) for v in arr.reshape(-1).tolist()]
+    if len(items) > 8:
+        items = [*items[:3], "...", *items[-3:]]
+    return "[" + ", ".join(items) + "]" if arr.ndim else items[0]
 
 
 class CountedFunction:
@@ -60,6 +65,7 @@ class CountedFunction:
             raise
         except Exception as exc:
             raise self._fail(x, exc) from exc
+        self._check_numeric(x, y)
         shape = np.shape(getattr(y, "value", y))
         if shape not in ((), (1,)):
             raise FunctionEvaluationError(
@@ -80,6 +86,7 @@ class CountedFunction:
             raise
         except Exception as exc:
             raise self._fail(X, exc) from exc
+        self._check_numeric(X, y)
         y = np.asarray(getattr(y, "value", y)) if not isinstance(y, np.ndarray) else y
         if y.shape != (m,):
             raise FunctionEvaluationError(
@@ -90,6 +97,24 @@ class CountedFunction:
         if np.any(bad):
             self._warn_nonfinite(X[np.argmax(bad)], y[np.argmax(bad)])
         return y
+
+    def _check_numeric(self, x: Any, y: Any) -> None:
+        # Numbers, numeric arrays and numeric duck types (dual numbers, AD tracers) pass.
+        try:
+            kind = np.asarray(getattr(y, "value", y)).dtype.kind
+        except Exception:  # objects numpy cannot even wrap
+            kind = "O"
+        numeric = kind in "biufc" or (
+            kind == "O"
+            and not isinstance(y, str | bytes)
+            and hasattr(y, "__add__")
+            and hasattr(y, "__mul__")
+        )
+        if not numeric:
+            raise FunctionEvaluationError(
+                f"{self.method}: f must return a number, got {type(y).__name__} "
+                f"at x={describe_point(x)}."
+            )
 
     def _warn_nonfinite(self, x: Any, y: Any) -> None:
         if not np.all(np.isfinite(y)):

@@ -80,7 +80,11 @@ class SymbolicFunction:
         if key not in self._compiled:
             import sympy
 
-            fn = sympy.lambdify(self.symbols, self.expr, modules=modules, cse=True)
+            # Common-subexpression elimination pays off for small formulas but dominates the build
+            # time of very wide ones (Rosenbrock at n=1000: 2.3 s with it, 0.8 s without).
+            fn = sympy.lambdify(
+                self.symbols, self.expr, modules=modules, cse=len(self.symbols) <= 200
+            )
             self._compiled[key] = _VectorFunction(fn)
         return self._compiled[key]
 
