@@ -26,6 +26,9 @@ _ADAPTER_MODULES = (
     "numpy_gradient",
     "forward_mode",
     "symbolic",
+    "complex_step",
+    "extrapolation",
+    "scipy_differentiate",
 )
 for _module in _ADAPTER_MODULES:
     import_module(f"{__name__}.{_module}")
