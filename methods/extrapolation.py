@@ -1,0 +1,253 @@
+"""Extrapolated central differences: Richardson (fixed levels) and Ridders (``dfridr``, adaptive).
+
+Both start from the order-2 central difference ``D(h) = (f(x+h) - f(x-h)) / 2h`` and cancel its
+``h^2, h^4, ...`` error terms by combining several steps, so the step can stay large (small
+rounding error) while the truncation error vanishes. Each gives its own error estimate.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from .base import Method, RawResult
+from .counting import CountedFunction
+from .registry import register
+from .validation import check_positive_int, check_positive_real
+
+__all__ = ["Richardson", "Ridders", "central_difference"]
+
+_EPS = float(np.finfo(float).eps)
+
+
+def central_difference(
+    f: CountedFunction, x: np.ndarray, i: int, h: float
+) -> tuple[float, float, float]:
+    """Order-2 central difference along coordinate ``i``, with the step actually represented.
+
+    Divides by ``(x_i + h) - (x_i - h)`` as computed in floating point rather than ``2h``, so the
+    quotient is an exact difference quotient of the points evaluated (2 evaluations).
+
+    Returns
+    -------
+    (float, float, float)
+        The difference quotient, the half-width actually used, and a bound on its rounding error,
+        ``eps (|f(x+h)| + |f(x-h)|) / width + eps |quotient|`` (each value of ``f`` correct to
+        about an ulp, plus the subtraction and division).
+    """
+    xp, xm = x.copy(), x.copy()
+    xp[i] += h
+    xm[i] -= h
+    width = xp[i] - xm[i]
+    with np.errstate(all="ignore"):
+        fp, fm = float(f(xp)), float(f(xm))
+        d = (fp - fm) / width
+        rounding = _EPS * (abs(fp) + abs(fm)) / width + _EPS * abs(d)
+    return d, width / 2, rounding
+
+
+def _default_step(x: np.ndarray, fraction: float) -> np.ndarray:
+    return fraction * np.maximum(1.0, np.abs(x))
+
+
+@register
+class Richardson(Method):
+    """Central differences at steps ``h, h/2, ..., h/2^levels``, Richardson-extrapolated.
+
+    With ``D_k = D(h/2^k)`` the tableau ``T[k, 0] = D_k``,
+    ``T[k, j] = T[k, j-1] + (T[k, j-1] - T[k-1, j-1]) / (4^j - 1)`` cancels one even power of
+    ``h`` per column; ``T[levels, levels]`` is returned, with truncation order ``2 (levels + 1)``.
+    ``nfev = 2 n (levels + 1)``; the reported step is the initial half-width actually used.
+
+    Error estimate: ``|T[L, L] - T[L-1, L-1]|`` (the difference between the last two
+    extrapolants, which measures the truncation error of the lower-order one, so it normally
+    over-states that of the result) plus a rounding bound ``sum_k |w_k| r_k``, where ``w_k`` is the
+    weight of ``D_k`` in ``T[L, L]`` and ``r_k`` bounds the rounding error of ``D_k`` with
+    ``f`` correct to about an ulp (:func:`central_difference`). Without the rounding term the
+    estimate falls below the true error when rounding dominates: on 16 of 56 coordinates of
+    the accurate problems of tests/test_extrapolation.py at the default step (0 with it).
+
+    Default initial step ``h = 0.1 max(1, |x_i|)`` (the ``step`` argument replaces it). It is
+    relative to the scale of ``x``, like every library default for large ``|x|``, and large: with
+    ``levels = 4`` the smallest step is ``h/16``, whose rounding error ``~eps |f| 16 / h`` is about
+    ``4e-14 |f|`` at unit scale (Richardson weights sum to about 1 in absolute value, so the
+    extrapolation does not amplify it), while the truncation error of an order-10 formula at such
+    steps is far below that for functions that vary on the scale of ``max(1, |x|)``. A smaller
+    ``h`` only adds rounding error; a larger one leaves the asymptotic regime and, near a domain
+    boundary, the domain. On functions varying faster (``sin(100 x)``) pass a smaller ``step``.
+    Measured on 10 smooth 2-D problems at 4 points (tests/test_extrapolation.py), the median
+    relative error is 3e-14, 6e-15, 3e-15, 1e-13 for ``h / max(1, |x|)`` = 0.02, 0.1, 0.2, 0.5.
+
+    Parameters
+    ----------
+    levels : int, default 4
+        Number of extrapolation levels (``levels + 1`` central differences), at least 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from methods import get_method
+    >>> est = get_method("richardson").derivative(np.exp, 1.0)
+    >>> bool(abs(est.value - np.e) < 1e-13), est.nfev, bool(est.error_estimate < 1e-8)
+    (True, 10, True)
+    """
+
+    name: ClassVar[str] = "richardson"
+    family: ClassVar[str] = "extrapolation"
+    kind: ClassVar[str] = "adaptive"
+    order: ClassVar[None] = None
+    label_params: ClassVar[tuple[str, ...]] = ("levels",)
+
+    def __init__(self, levels: int = 4) -> None:
+        self.levels = levels
+
+    def _check_settings(self) -> None:
+        check_positive_int("levels", self.levels, minimum=1)
+
+    @classmethod
+    def variants(cls) -> list[dict]:
+        return [{"levels": 2}, {"levels": 4}]
+
+    def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
+        n, levels = x.size, self.levels
+        h0 = _default_step(x, 0.1) if step is None else step
+        value, error, used = np.empty(n), np.empty(n), np.empty(n)
+        for i in range(n):
+            # Row k of `cols` is [D(h/2^k), e_k]: the tableau runs on the value and, alongside,
+            # on the unit vectors, which yields the weight of each D(h/2^k) in the result.
+            cols = np.zeros((levels + 1, levels + 2))
+            rounding = np.empty(levels + 1)
+            for k in range(levels + 1):
+                cols[k, 0], half, rounding[k] = central_difference(f, x, i, h0[i] / 2**k)
+                cols[k, k + 1] = 1.0
+                if k == 0:
+                    used[i] = half
+            last, previous = _richardson(cols)
+            value[i] = last[0]
+            error[i] = abs(last[0] - previous[0]) + np.abs(last[1:]) @ rounding
+        return RawResult(value=value, step=used, error_estimate=_nan_where_nan(error, value))
+
+
+def _richardson(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Richardson tableau over step ratio 2 for even error terms, on rows of ``rows``.
+
+    Returns the last two diagonal entries ``T[L, L]`` and ``T[L-1, L-1]`` (``L = len(rows) - 1``),
+    each a row of the same length as the input rows (the tableau is linear).
+    """
+    levels = rows.shape[0] - 1
+    table = [list(rows)]  # table[j][k] for k >= j: column j of the tableau
+    for j in range(1, levels + 1):
+        prev = table[j - 1]
+        factor = 4.0**j - 1.0
+        table.append(
+            [None] * j + [prev[k] + (prev[k] - prev[k - 1]) / factor for k in range(j, levels + 1)]
+        )
+    return table[levels][levels], table[levels - 1][levels - 1]
+
+
+def _nan_where_nan(error: np.ndarray, value: np.ndarray) -> np.ndarray:
+    error = error.copy()
+    error[~np.isfinite(value)] = np.nan
+    return error
+
+
+@register
+class Ridders(Method):
+    """Ridders' extrapolation with the Neville tableau of Numerical Recipes' ``dfridr`` (§5.7).
+
+    Per coordinate: column ``i`` holds the central difference at ``h / con^i`` and its
+    extrapolations ``a[j][i] = (a[j-1][i] con^(2j) - a[j-1][i-1]) / (con^(2j) - 1)``. Each new entry
+    gets the error estimate ``max(|a[j][i] - a[j-1][i]|, |a[j][i] - a[j-1][i-1]|)``; the entry with
+    the smallest one is returned. Iteration stops early when the diagonal grows,
+    ``|a[i][i] - a[i-1][i-1]| >= safe * err`` (rounding has taken over), else after ``ntab``
+    columns. The reported step is the step of the accepted entry's last (smallest) central
+    difference; ``nfev`` is 2 per column computed, so it varies with the early stop.
+
+    Error estimate: NR's ``err`` of the accepted entry plus the rounding bound
+    ``sum_c |w_c| r_c`` of that entry (``w_c`` its weight on the central difference of column
+    ``c``, ``r_c`` that difference's rounding bound, see :func:`central_difference`). NR's ``err``
+    alone is a difference of two noisy entries and falls below the true error once rounding
+    dominates: on 25 of 56 coordinates of the accurate problems of tests/test_extrapolation.py
+    (0 with the bound). Both assume ``f`` correct to about an ulp; a program that amplifies its
+    own rounding (``log(1 + x^2)`` at small ``x``) can exceed the bound by a small factor.
+
+    Default initial step ``h = 0.1 max(1, |x_i|)`` (``step`` replaces it): NR asks for "an
+    increment in x over which func changes substantially", not a small one; a tenth of the scale
+    of ``x`` is that for functions varying on the scale of ``max(1, |x|)``, and the tableau then
+    steps down to ``h / 1.4^9 ≈ h/21`` at most, so rounding stays near ``eps |f| 21 / h ≈ 5e-14``
+    at unit scale. Measured as for :class:`Richardson`: median relative error 6e-15, 4e-15,
+    2e-15 and worst 2e-13, 7e-14, 7e-14 at 0.05, 0.1, 0.2; at 0.5 one problem is off by 2e-2.
+
+    Parameters
+    ----------
+    con : float, default 1.4
+        Step reduction factor between columns, > 1.
+    ntab : int, default 10
+        Maximum tableau size (columns), at least 2.
+    safe : float, default 2.0
+        Stop when the error grows by this factor, > 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from methods import get_method
+    >>> est = get_method("ridders").derivative(np.exp, 1.0)
+    >>> bool(abs(est.value - np.e) < 1e-13), bool(abs(est.value - np.e) <= est.error_estimate)
+    (True, True)
+    """
+
+    name: ClassVar[str] = "ridders"
+    family: ClassVar[str] = "extrapolation"
+    kind: ClassVar[str] = "adaptive"
+    order: ClassVar[None] = None
+
+    def __init__(self, con: float = 1.4, ntab: int = 10, safe: float = 2.0) -> None:
+        self.con = con
+        self.ntab = ntab
+        self.safe = safe
+
+    def _check_settings(self) -> None:
+        if check_positive_real("con", self.con) <= 1:
+            raise ValueError(f"`con` must be > 1 (the step is divided by it), got {self.con}.")
+        check_positive_int("ntab", self.ntab, minimum=2)
+        if check_positive_real("safe", self.safe) <= 1:
+            raise ValueError(f"`safe` must be > 1, got {self.safe}.")
+
+    def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
+        n = x.size
+        h0 = _default_step(x, 0.1) if step is None else step
+        value, error, used = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+        for i in range(n):
+            value[i], error[i], used[i] = self._one(f, x, i, h0[i])
+        return RawResult(value=value, step=used, error_estimate=_nan_where_nan(error, value))
+
+    def _one(
+        self, f: CountedFunction, x: np.ndarray, i: int, h: float
+    ) -> tuple[float, float, float]:
+        con, ntab, safe = float(self.con), self.ntab, float(self.safe)
+        con2 = con * con
+        # a[j][c] is [entry, weights of D(h/con^0..ntab-1)]: the tableau is linear in the central
+        # differences, so carrying unit vectors along gives the weights for the rounding bound.
+        a = np.zeros((ntab, ntab, ntab + 1))
+        rounding = np.zeros(ntab)
+        a[0, 0, 0], half, rounding[0] = central_difference(f, x, i, h)
+        a[0, 0, 1] = 1.0
+        err, best, ans_step = np.inf, np.full(ntab + 1, np.nan), half
+        hh = h
+        for c in range(1, ntab):
+            hh /= con
+            a[0, c, 0], half, rounding[c] = central_difference(f, x, i, hh)
+            a[0, c, c + 1] = 1.0
+            fac = con2
+            for j in range(1, c + 1):
+                a[j, c] = (a[j - 1, c] * fac - a[j - 1, c - 1]) / (fac - 1.0)
+                fac *= con2
+                errt = max(abs(a[j, c, 0] - a[j - 1, c, 0]), abs(a[j, c, 0] - a[j - 1, c - 1, 0]))
+                if errt <= err:
+                    err, best, ans_step = errt, a[j, c], half
+            if abs(a[c, c, 0] - a[c - 1, c - 1, 0]) >= safe * err:
+                break
+        weights = best[1:]
+        used = weights != 0  # a NaN column with no weight must not poison the bound
+        return best[0], err + np.abs(weights[used]) @ rounding[used], ans_step
