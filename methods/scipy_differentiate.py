@@ -1,0 +1,162 @@
+"""``scipy.differentiate.derivative`` (SciPy >= 1.15) through its public API."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .base import Method, RawResult
+from .counting import CountedFunction
+from .registry import register
+from .validation import check_positive_int, check_positive_real
+
+__all__ = ["ScipyDerivative"]
+
+#: First SciPy release with ``scipy.differentiate``.
+MIN_SCIPY = (1, 15)
+
+
+def _scipy_version() -> tuple[int, int] | None:
+    try:
+        text = importlib.metadata.version("scipy")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    parts = text.split(".")
+    try:
+        return int(parts[0]), int("".join(ch for ch in parts[1] if ch.isdigit()) or 0)
+    except (IndexError, ValueError):
+        return None
+
+
+@register
+class ScipyDerivative(Method):
+    """Gradient by ``scipy.differentiate.derivative``, all coordinates in one vectorized call.
+
+    SciPy's algorithm (order-``order`` central differences on a nested stencil, the step divided
+    by ``step_factor`` each iteration until the change between iterations is below
+    ``sqrt(eps) |df|`` or grows) runs element-wise over an array of abscissae. The gradient is
+    computed as the derivative of ``n`` one-dimensional functions at once: ``x`` is passed as the
+    array of abscissae and the coordinate index as ``args``, so each element ``t`` with index
+    ``i`` stands for the point ``x`` with ``x_i`` replaced by ``t``. SciPy compresses converged
+    elements out of later calls, so ``f`` is evaluated only where work remains.
+
+    ``f`` must be vectorized (``(m, n)`` to ``(m,)``): every array of abscissae SciPy passes is
+    turned into the stacked full points and evaluated in one ``f.batch`` call, which counts each
+    point. This count equals the sum over coordinates of SciPy's own ``nfev``, including SciPy's
+    initial evaluation at ``x`` (made once per coordinate, so ``n`` evaluations of ``f(x)``).
+
+    The value is SciPy's ``df`` and the error estimate SciPy's ``error`` (the change between the
+    last two iterations), whatever the status: when a coordinate did not converge (status -1:
+    the error estimate grew, -2: ``maxiter`` reached) its value is returned as SciPy returns it,
+    and only the error estimate tells; status -3 (a non-finite value) gives NaN. The reported
+    step is the largest step of the last iteration, ``initial_step / step_factor^(nit - 1)``.
+
+    Parameters
+    ----------
+    order : int, default 8
+        Order of the central difference formula: a positive even integer (SciPy would round an
+        odd order up, making two labels compute the same thing, so odd orders are rejected).
+    initial_step : float, default 0.5
+        SciPy's absolute initial step; the ``step`` argument of :meth:`gradient` replaces it per
+        coordinate.
+    step_factor : float, default 2.0
+        Factor by which the step is reduced each iteration: positive, not 1.
+    maxiter : int, default 10
+        Maximum number of iterations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from methods import get_method
+    >>> est = get_method("scipy-derivative").derivative(np.exp, 1.0)
+    >>> bool(abs(est.value - np.e) < 1e-12), est.nfev
+    (True, 11)
+    """
+
+    name: ClassVar[str] = "scipy-derivative"
+    family: ClassVar[str] = "extrapolation"
+    kind: ClassVar[str] = "adaptive"
+    order: int = 8
+    needs: ClassVar[frozenset[str]] = frozenset({"vectorized"})
+    requires: ClassVar[tuple[str, ...]] = ("scipy",)
+    label_params: ClassVar[tuple[str, ...]] = ("order",)
+
+    def __init__(
+        self,
+        order: int = 8,
+        initial_step: float = 0.5,
+        step_factor: float = 2.0,
+        maxiter: int = 10,
+    ) -> None:
+        self.order = order
+        self.initial_step = initial_step
+        self.step_factor = step_factor
+        self.maxiter = maxiter
+
+    @classmethod
+    def availability(cls) -> tuple[bool, str]:
+        ok, reason = super().availability()
+        if not ok:
+            return ok, reason
+        version = _scipy_version()
+        if version is None or version < MIN_SCIPY:
+            found = "an unknown version" if version is None else f"{version[0]}.{version[1]}"
+            return False, (
+                f"needs scipy >= {MIN_SCIPY[0]}.{MIN_SCIPY[1]} for scipy.differentiate, "
+                f"found {found}"
+            )
+        return True, ""
+
+    @classmethod
+    def variants(cls) -> list[dict[str, Any]]:
+        return [{"order": 2}, {"order": 4}, {"order": 8}]
+
+    def _check_settings(self) -> None:
+        check_positive_int("order", self.order)
+        if self.order % 2:
+            raise ValueError(
+                f"`order` must be a positive even integer (SciPy rounds odd orders up), "
+                f"got {self.order}."
+            )
+        check_positive_real("initial_step", self.initial_step)
+        if check_positive_real("step_factor", self.step_factor) == 1.0:
+            raise ValueError("`step_factor` must not be 1 (the steps would not change).")
+        check_positive_int("maxiter", self.maxiter)
+
+    def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
+        ok, reason = self.availability()
+        if not ok:
+            raise RuntimeError(f"method {self.name!r} is not available: {reason}.")
+        from scipy.differentiate import derivative
+
+        n = x.size
+        h0 = np.full(n, float(self.initial_step)) if step is None else step
+
+        def elementwise(t: np.ndarray, index: np.ndarray) -> np.ndarray:
+            # t: abscissae of any shape; index (broadcastable): which coordinate each one moves.
+            t = np.asarray(t, dtype=float)
+            idx = np.broadcast_to(np.asarray(index), t.shape).astype(np.intp)
+            points = np.broadcast_to(x, (*t.shape, n)).copy()
+            np.put_along_axis(points, idx[..., np.newaxis], t[..., np.newaxis], axis=-1)
+            values = f.batch(points.reshape(-1, n))
+            return np.asarray(values, dtype=float).reshape(t.shape)
+
+        with np.errstate(all="ignore"):
+            res = derivative(
+                elementwise,
+                x,
+                args=(np.arange(n),),
+                order=int(self.order),
+                initial_step=h0,
+                step_factor=float(self.step_factor),
+                maxiter=int(self.maxiter),
+            )
+        nit = np.asarray(res.nit)
+        used = h0 / float(self.step_factor) ** np.maximum(nit - 1, 0)
+        return RawResult(
+            value=np.asarray(res.df, dtype=float),
+            step=used,
+            error_estimate=np.asarray(res.error, dtype=float),
+        )
