@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # The stamp records that the current pyproject.toml is installed; an unchanged install is not redone.
 STAMP  := $(VENV)/.stamp-install
-EXTRAS ?= test,peers
+EXTRAS ?= test,peers,jax
 
 .PHONY: all install test lint report asv clean
 

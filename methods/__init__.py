@@ -29,6 +29,12 @@ _ADAPTER_MODULES = (
     "complex_step",
     "extrapolation",
     "scipy_differentiate",
+    "peer_numdifftools",
+    "peer_findiff",
+    "peer_jacobi",
+    "peer_autograd",
+    "peer_jax",
+    "peer_pytensor",
 )
 for _module in _ADAPTER_MODULES:
     import_module(f"{__name__}.{_module}")

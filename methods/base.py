@@ -65,6 +65,8 @@ class Method:
     order: int | None = None
     needs: ClassVar[frozenset[str]] = frozenset()
     requires: ClassVar[tuple[str, ...]] = ()
+    #: The optional extra of the diffbench distribution that installs ``requires``.
+    extra: ClassVar[str] = "peers"
     label_params: ClassVar[tuple[str, ...]] = ()
     #: Smallest step worth sweeping: 1e-16 for differences, far smaller for the complex step.
     smallest_useful_step: ClassVar[float] = 1e-16
@@ -77,8 +79,7 @@ class Method:
         if missing:
             return False, (
                 f"needs the optional package(s) {', '.join(missing)}; "
-                "install them with `pip install diffbench[peers]`"
-                + (" (or `[jax]`)" if "jax" in missing else "")
+                f"install them with `pip install 'diffbench[{cls.extra}]'`"
             )
         return True, ""
 

@@ -119,8 +119,7 @@ class CountedFunction:
     def _warn_nonfinite(self, x: Any, y: Any) -> None:
         if not np.all(np.isfinite(y)):
             warnings.warn(
-                f"{self.method}: f returned {y} at x={describe_point(x)}; "
-                "the affected gradient coordinate is NaN.",
+                f"{self.method}: f returned {y} at x={describe_point(x)}.",
                 RuntimeWarning,
                 stacklevel=4,
             )
