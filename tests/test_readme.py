@@ -21,3 +21,19 @@ def test_readme_example_runs(index, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
     exec(compile(BLOCKS[index], f"README.md[python block {index}]", "exec"), namespace)
+
+
+def test_readme_names_every_registered_method():
+    import methods
+
+    text = README.read_text()
+    missing = [name for name in methods.method_names() if f"`{name}`" not in text]
+    assert not missing, f"README.md does not document: {missing}"
+
+
+def test_readme_names_every_battery_problem():
+    from diffbench.problems import list_problems
+
+    text = README.read_text()
+    missing = [p.name for p in list_problems() if f"`{p.name}`" not in text]
+    assert not missing, f"README.md does not document: {missing}"
