@@ -71,6 +71,18 @@ class Method:
     #: Smallest step worth sweeping: 1e-16 for differences, far smaller for the complex step.
     smallest_useful_step: ClassVar[float] = 1e-16
 
+    #: Names of the settings (the parameters of ``__init__``), found once per class.
+    _setting_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        params = inspect.signature(cls.__init__).parameters.items()
+        cls._setting_names = tuple(
+            name
+            for name, p in params
+            if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        )
+
     # -- description -----------------------------------------------------------------------
     @classmethod
     def availability(cls) -> tuple[bool, str]:
@@ -94,18 +106,12 @@ class Method:
 
     def get_params(self) -> dict[str, Any]:
         """The method's settings, as given to ``__init__``."""
-        sig = inspect.signature(type(self).__init__)
-        return {
-            name: getattr(self, name)
-            for name, p in sig.parameters.items()
-            if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-        }
+        return {name: getattr(self, name) for name in self._setting_names}
 
     @property
     def label(self) -> str:
         """Name plus the settings that distinguish variants, e.g. ``central(order=4)``."""
-        params = self.get_params()
-        shown = [f"{k}={params[k]}" for k in self.label_params if k in params]
+        shown = [f"{k}={getattr(self, k)}" for k in self.label_params if k in self._setting_names]
         return f"{self.name}({', '.join(shown)})" if shown else self.name
 
     def __repr__(self) -> str:
@@ -138,7 +144,8 @@ class Method:
         if step is not None and self.kind == "exact":
             raise ValueError(f"`step` is not used by method {self.name!r} (kind 'exact'); pass step=None.")
         steps = check_step(step, x.size)
-        counted = CountedFunction(fun, self.label)
+        label = self.label
+        counted = CountedFunction(fun, label)
         raw = self._gradient(counted, x, steps)
         value = np.array(raw.value, dtype=float).reshape(x.shape)
         # A coordinate that met a non-finite value of f is NaN, never +-inf or a silent number.
@@ -148,7 +155,7 @@ class Method:
             step=raw.step,
             nfev=counted.nfev,
             error_estimate=raw.error_estimate,
-            method=self.label,
+            method=label,
         )
 
     def derivative(self, f: Callable, x: float, *, step: float | None = None) -> Estimate:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -9,6 +10,9 @@ from typing import Any
 import numpy as np
 
 __all__ = ["CountedFunction", "FunctionEvaluationError", "describe_point"]
+
+
+_REAL_SCALARS = (float, np.float64, int)
 
 
 class FunctionEvaluationError(RuntimeError):
@@ -65,6 +69,10 @@ class CountedFunction:
             raise
         except Exception as exc:
             raise self._fail(x, exc) from exc
+        if type(y) in _REAL_SCALARS:  # the common case, kept cheap
+            if not math.isfinite(y):
+                self._warn_nonfinite(x, y)
+            return y
         self._check_numeric(x, y)
         shape = np.shape(getattr(y, "value", y))
         if shape not in ((), (1,)):
