@@ -83,6 +83,8 @@ class Richardson(Method):
     ----------
     levels : int, default 4
         Number of extrapolation levels (``levels + 1`` central differences), at least 1.
+    vectorized : bool, default False
+        Evaluate all ``2 n (levels + 1)`` points in one call of ``f`` on an ``(m, n)`` array.
 
     Examples
     --------
@@ -99,11 +101,14 @@ class Richardson(Method):
     order: ClassVar[None] = None
     label_params: ClassVar[tuple[str, ...]] = ("levels",)
 
-    def __init__(self, levels: int = 4) -> None:
+    def __init__(self, levels: int = 4, vectorized: bool = False) -> None:
         self.levels = levels
+        self.vectorized = vectorized
 
     def _check_settings(self) -> None:
         check_positive_int("levels", self.levels, minimum=1)
+        if not isinstance(self.vectorized, bool):
+            raise TypeError(f"`vectorized` must be True or False, got {self.vectorized!r}.")
 
     @classmethod
     def variants(cls) -> list[dict]:
@@ -112,21 +117,47 @@ class Richardson(Method):
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
         n, levels = x.size, self.levels
         h0 = _default_step(x, 0.1) if step is None else step
-        value, error, used = np.empty(n), np.empty(n), np.empty(n)
-        for i in range(n):
-            # Row k of `cols` is [D(h/2^k), e_k]: the tableau runs on the value and, alongside,
-            # on the unit vectors, which yields the weight of each D(h/2^k) in the result.
-            cols = np.zeros((levels + 1, levels + 2))
-            rounding = np.empty(levels + 1)
-            for k in range(levels + 1):
-                cols[k, 0], half, rounding[k] = central_difference(f, x, i, h0[i] / 2**k)
-                cols[k, k + 1] = 1.0
-                if k == 0:
-                    used[i] = half
-            last, previous = _richardson(cols)
-            value[i] = last[0]
-            error[i] = abs(last[0] - previous[0]) + np.abs(last[1:]) @ rounding
-        return RawResult(value=value, step=used, error_estimate=_nan_where_nan(error, value))
+        halves = h0[None, :] / 2.0 ** np.arange(levels + 1)[:, None]  # (levels + 1, n)
+        fp, fm, width = _central_values(f, x, halves, self.vectorized)
+        with np.errstate(all="ignore"):
+            d = (fp - fm) / width
+            rounding = _EPS * (np.abs(fp) + np.abs(fm)) / width + _EPS * np.abs(d)
+        # Row k of `cols` is [D(h/2^k), e_k] per coordinate: the tableau runs on the value and,
+        # alongside, on the unit vectors, which yields the weight of each D(h/2^k) in the result.
+        cols = np.zeros((levels + 1, n, levels + 2))
+        cols[:, :, 0] = d
+        cols[np.arange(levels + 1), :, np.arange(levels + 1) + 1] = 1.0
+        last, previous = _richardson(cols)
+        value = last[:, 0]
+        with np.errstate(all="ignore"):
+            error = np.abs(last[:, 0] - previous[:, 0]) + np.einsum(
+                "ik,ki->i", np.abs(last[:, 1:]), rounding
+            )
+        return RawResult(value=value, step=width[0] / 2, error_estimate=_nan_where_nan(error, value))
+
+
+def _central_values(
+    f: CountedFunction, x: np.ndarray, halves: np.ndarray, vectorized: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """f at x +- halves[k, i] e_i for every level k and coordinate i, and the widths represented.
+
+    Returns ``f(x + h e_i)``, ``f(x - h e_i)`` and ``(x_i + h) - (x_i - h)``, each of the shape
+    of ``halves``. A vectorized ``f`` gets all points in one call; otherwise one call per point.
+    """
+    levels1, n = halves.shape
+    idx = np.arange(n)
+    plus = np.broadcast_to(x, (levels1, n, n)).copy()
+    minus = plus.copy()
+    plus[:, idx, idx] += halves
+    minus[:, idx, idx] -= halves
+    width = plus[:, idx, idx] - minus[:, idx, idx]
+    points = np.concatenate([plus.reshape(-1, n), minus.reshape(-1, n)])
+    if vectorized:
+        values = np.asarray(f.batch(points), dtype=float)
+    else:
+        values = np.array([float(f(p)) for p in points])
+    half = levels1 * n
+    return values[:half].reshape(levels1, n), values[half:].reshape(levels1, n), width
 
 
 def _richardson(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
