@@ -101,7 +101,7 @@ class Method:
         return [{}]
 
     def theoretical_step(self) -> float | None:
-        """Step that minimises the error model at unit scale (theory.md), or None if none applies."""
+        """Step minimising the error model at unit scale (theory.md), or None if none applies."""
         return None
 
     def get_params(self) -> dict[str, Any]:
@@ -119,7 +119,9 @@ class Method:
         return f"get_method({self.name!r}{', ' if args else ''}{args})"
 
     # -- the public calls -----------------------------------------------------------------
-    def gradient(self, f: Callable, x: Sequence[float] | np.ndarray, *, step: Any = None) -> Estimate:
+    def gradient(
+        self, f: Callable, x: Sequence[float] | np.ndarray, *, step: Any = None
+    ) -> Estimate:
         """Estimate the gradient of ``f`` at ``x``.
 
         Parameters
@@ -142,7 +144,9 @@ class Method:
         fun = self._check_f(f)
         x = check_point(x)
         if step is not None and self.kind == "exact":
-            raise ValueError(f"`step` is not used by method {self.name!r} (kind 'exact'); pass step=None.")
+            raise ValueError(
+                f"`step` is not used by method {self.name!r} (kind 'exact'); pass step=None."
+            )
         steps = check_step(step, x.size)
         label = self.label
         counted = CountedFunction(fun, label)
@@ -200,7 +204,7 @@ class Method:
 
 
 class _ScalarAsVector:
-    """Adapt scalar ``f(t)`` to the vector convention ``f(x)`` with ``x`` of shape ``(1,)`` or ``(m, 1)``."""
+    """Adapt scalar ``f(t)`` to the vector convention: ``x`` of shape ``(1,)`` or ``(m, 1)``."""
 
     def __init__(self, f: Callable) -> None:
         self.f = f
@@ -269,7 +273,8 @@ def _check_spacing(spacing: tuple, shape: tuple[int, ...]) -> list:
         spacing = tuple(spacing) * d
     if len(spacing) != d:
         raise ValueError(
-            f"`spacing` must give nothing, one scalar, or one entry per axis ({d}), got {len(spacing)}."
+            f"`spacing` must give nothing, one scalar, or one entry per axis ({d}), "
+            f"got {len(spacing)}."
         )
     out: list = []
     for axis, (s, size) in enumerate(zip(spacing, shape, strict=True)):
@@ -281,9 +286,12 @@ def _check_spacing(spacing: tuple, shape: tuple[int, ...]) -> list:
         else:
             if arr.shape != (size,):
                 raise ValueError(
-                    f"`spacing` coordinates for axis {axis} must have shape ({size},), got {arr.shape}."
+                    f"`spacing` coordinates for axis {axis} must have shape ({size},), "
+                    f"got {arr.shape}."
                 )
             if not np.all(np.isfinite(arr)) or np.any(np.diff(arr) <= 0):
-                raise ValueError(f"`spacing` coordinates for axis {axis} must be finite and strictly increasing.")
+                raise ValueError(
+                    f"`spacing` coordinates for axis {axis} must be finite and strictly increasing."
+                )
             out.append(arr)
     return out

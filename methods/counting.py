@@ -1,4 +1,7 @@
-"""The wrapper that counts evaluations of the user's function: ``nfev`` is counted here and nowhere else."""
+"""The wrapper that counts evaluations of the user's function.
+
+``nfev`` is counted here and nowhere else.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +30,9 @@ def describe_point(x: Any) -> str:
     except Exception:
         return repr(x)[:200]
     if arr.ndim > 1:
-        return f"<{arr.shape[0]} points of dimension {arr.shape[-1]}, first {describe_point(arr[0])}>"
+        return (
+            f"<{arr.shape[0]} points of dimension {arr.shape[-1]}, first {describe_point(arr[0])}>"
+        )
     items = [repr(v) for v in arr.reshape(-1).tolist()]
     if len(items) > 8:
         items = [*items[:3], "...", *items[-3:]]
@@ -77,7 +82,8 @@ class CountedFunction:
         shape = np.shape(getattr(y, "value", y))
         if shape not in ((), (1,)):
             raise FunctionEvaluationError(
-                f"{self.method}: f must return a scalar, got shape {shape} at x={describe_point(x)}."
+                f"{self.method}: f must return a scalar, got shape {shape} "
+                f"at x={describe_point(x)}."
             )
         if shape == (1,):
             y = y[0]

@@ -30,7 +30,8 @@ class Estimate:
         The step actually used per coordinate (after the representable-step correction), or None for
         methods without a step.
     nfev : int
-        Number of evaluations of ``f`` (one per point: a vectorized call on ``m`` points counts ``m``).
+        Number of evaluations of ``f``, one per point (a vectorized call on ``m`` points
+        counts ``m``).
     error_estimate : numpy.ndarray, float or None
         The method's own estimate of the absolute error per coordinate, or None if it has none.
     method : str

@@ -133,7 +133,9 @@ class Richardson(Method):
             error = np.abs(last[:, 0] - previous[:, 0]) + np.einsum(
                 "ik,ki->i", np.abs(last[:, 1:]), rounding
             )
-        return RawResult(value=value, step=width[0] / 2, error_estimate=_nan_where_nan(error, value))
+        return RawResult(
+            value=value, step=width[0] / 2, error_estimate=_nan_where_nan(error, value)
+        )
 
 
 def _central_values(

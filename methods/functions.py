@@ -1,4 +1,4 @@
-"""Function wrappers in the vector convention ``f(x)`` with ``x`` of shape ``(n,)`` or ``(m, n)``."""
+"""Function wrappers in the vector convention: ``f(x)``, ``x`` of shape ``(n,)`` or ``(m, n)``."""
 
 from __future__ import annotations
 

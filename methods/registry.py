@@ -23,7 +23,9 @@ def register(cls: type[Method]) -> type[Method]:
     if cls.kind not in KINDS:
         raise ValueError(f"{cls.__name__}.kind must be one of {KINDS}, got {cls.kind!r}.")
     if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
-        raise ValueError(f"a method named {cls.name!r} is already registered ({_REGISTRY[cls.name]}).")
+        raise ValueError(
+            f"a method named {cls.name!r} is already registered ({_REGISTRY[cls.name]})."
+        )
     _REGISTRY[cls.name] = cls
     return cls
 

@@ -1,4 +1,4 @@
-"""The symbolic derivative: SymPy differentiates the expression, lambdify evaluates it in float64."""
+"""The symbolic derivative: SymPy differentiates, lambdify evaluates the result in float64."""
 
 from __future__ import annotations
 

@@ -51,7 +51,9 @@ def check_step(step: Any, n: int, *, name: str = "step") -> np.ndarray | None:
     try:
         arr = np.asarray(step)
     except Exception as exc:
-        raise ValueError(f"`{name}` must be a positive number or one per coordinate: {exc}") from None
+        raise ValueError(
+            f"`{name}` must be a positive number or one per coordinate: {exc}"
+        ) from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"`{name}` must be real, got dtype {arr.dtype}.")
     arr = arr.astype(float)

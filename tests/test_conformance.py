@@ -55,7 +55,15 @@ class PointCounter:
 
 def test_registry_has_the_seed_methods():
     names = methods.method_names()
-    for required in ("numpy-gradient", "forward", "backward", "central", "approx-fprime", "dual", "sympy"):
+    for required in (
+        "numpy-gradient",
+        "forward",
+        "backward",
+        "central",
+        "approx-fprime",
+        "dual",
+        "sympy",
+    ):
         assert required in names
 
 

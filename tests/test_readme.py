@@ -13,7 +13,7 @@ BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
 
 def test_readme_has_examples():
     assert BLOCKS, "README.md must show the seed example"
-    assert any("get_method(\"central\", order=4)" in b for b in BLOCKS)
+    assert any('get_method("central", order=4)' in b for b in BLOCKS)
 
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
