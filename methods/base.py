@@ -186,6 +186,37 @@ class Method:
             method=est.method,
         )
 
+    def prepare(
+        self, f: Callable, n: int, *, warm_up: bool = True
+    ) -> Callable[[np.ndarray], np.ndarray]:
+        """Do once what can be done once for ``f``; return ``x -> gradient value``.
+
+        Methods that compile or trace (JAX, PyTensor, autograd) override this so that compile time
+        can be measured apart from evaluation time. The default has nothing to prepare and returns
+        a function calling :meth:`gradient`.
+
+        Parameters
+        ----------
+        f : callable
+            The function, as for :meth:`gradient`.
+        n : int
+            Number of variables.
+        warm_up : bool, default True
+            Whether an override should evaluate once so that lazy compilation is paid here.
+
+        Returns
+        -------
+        callable
+            ``x`` of shape ``(n,)`` to the gradient as a float array of shape ``(n,)``.
+        """
+        self._check_settings()
+        fun = self._check_f(f)
+
+        def gradient_value(x: Any) -> np.ndarray:
+            return self.gradient(fun, x).value
+
+        return gradient_value
+
     # -- hooks for subclasses ----------------------------------------------------------------
     def _check_settings(self) -> None:
         """Raise ``ValueError``/``TypeError`` naming a bad setting. Default: nothing to check."""

@@ -200,3 +200,11 @@ def test_nan_at_a_perturbed_point_gives_nan_coordinate_and_warning(name, setting
         est = get_method(name, **settings).gradient(f, x0, step=1e-3)
     assert np.isnan(est.value[0])
     assert np.all(np.isfinite(est.value[1:]))
+
+
+@pytest.mark.parametrize(("name", "settings"), CONFIGS)
+def test_prepare_gives_the_same_gradient(name, settings):
+    method = get_method(name, **settings)
+    f = SymbolicFunction(EXPR, (X, Y, Z))
+    prepared = method.prepare(f, 3)
+    np.testing.assert_allclose(prepared(POINT), method.gradient(f, POINT).value, rtol=1e-12)
