@@ -1,10 +1,10 @@
 """Forward, backward and central finite differences with exact Fornberg weights.
 
-Step rule (scipy's convention by default): the step of coordinate i is
-``h_i = base * max(1, |x_i|)`` (``step_rule="relative"``) or ``h_i = base`` (``"absolute"``).
-``base`` is the ``step`` passed to ``gradient``, or the unit-scale optimum ``h*`` of theory.md's
-error model (``theoretical_step``) when ``step`` is None. The step actually used is the
-representable ``(x_i + h_i) - x_i``.
+Steps: an explicit ``step`` passed to ``gradient`` is the step h itself, as for every method. With
+``step=None`` the step of coordinate i is built from the unit-scale optimum ``h*`` of theory.md's
+error model (``theoretical_step``) by the step rule: ``h_i = h* max(1, |x_i|)``
+(``step_rule="relative"``, scipy's convention, the default) or ``h_i = h*`` (``"absolute"``). The
+step actually used is the representable ``(x_i + h_i) - x_i``.
 """
 
 from __future__ import annotations
@@ -60,17 +60,28 @@ class _FiniteDifference(Method):
 
     def _steps(self, x: np.ndarray, step: np.ndarray | None) -> np.ndarray:
         """Per-coordinate representable steps; raise if one vanishes."""
-        base = np.full(x.size, self.theoretical_step()) if step is None else step
-        h = base * np.maximum(1.0, np.abs(x)) if self.step_rule == "relative" else base.copy()
+        if step is None:
+            base = np.full(x.size, self.theoretical_step())
+            h = base * np.maximum(1.0, np.abs(x)) if self.step_rule == "relative" else base.copy()
+        else:
+            base, h = step, step.copy()
         h = (x + h) - x
         zero = np.flatnonzero(h == 0)
         if zero.size:
             i = int(zero[0])
-            what = f"(default {base[i]:.3g})" if step is None else f"{base[i]:.3g}"
+            what = (
+                f"(default {base[i]:.3g}) with step_rule={self.step_rule!r}"
+                if step is None
+                else f"{base[i]:.3g}"
+            )
             raise ValueError(
-                f"`step` {what} with step_rule={self.step_rule!r} vanishes at "
-                f"x[{i}]={float(x[i])!r}: x + h == x in float64; pass a larger `step`"
-                + (" or use step_rule='relative'." if self.step_rule == "absolute" else ".")
+                f"`step` {what} vanishes at x[{i}]={float(x[i])!r}: x + h == x in float64; "
+                "pass a larger `step`"
+                + (
+                    " or use step_rule='relative'."
+                    if step is None and self.step_rule == "absolute"
+                    else "."
+                )
             )
         big = np.flatnonzero(~np.isfinite(h))
         if big.size:
@@ -134,6 +145,7 @@ class ForwardDifference(_FiniteDifference):
 
     name: ClassVar[str] = "forward"
     scheme: ClassVar[str] = "forward"
+    order: int = 1  # the default; an instance's setting shadows it
     orders: ClassVar[tuple[int, ...]] = (1, 2, 3, 4, 5, 6)
 
     def __init__(self, order: int = 1, step_rule: str = "relative", vectorized: bool = False):
@@ -152,6 +164,7 @@ class BackwardDifference(_FiniteDifference):
 
     name: ClassVar[str] = "backward"
     scheme: ClassVar[str] = "backward"
+    order: int = 1  # the default; an instance's setting shadows it
     orders: ClassVar[tuple[int, ...]] = (1, 2, 3, 4, 5, 6)
 
     def __init__(self, order: int = 1, step_rule: str = "relative", vectorized: bool = False):
@@ -178,6 +191,7 @@ class CentralDifference(_FiniteDifference):
 
     name: ClassVar[str] = "central"
     scheme: ClassVar[str] = "central"
+    order: int = 2  # the default; an instance's setting shadows it
     orders: ClassVar[tuple[int, ...]] = (2, 4, 6, 8)
 
     def __init__(self, order: int = 2, step_rule: str = "relative", vectorized: bool = False):

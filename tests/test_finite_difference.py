@@ -138,14 +138,15 @@ def test_default_step_is_theoretical_step_scaled_by_the_rule() -> None:
     assert get_method("central").theoretical_step() == pytest.approx(8.73e-6, rel=1e-3)
 
 
-def test_explicit_step_is_the_base_step_and_made_representable() -> None:
+def test_explicit_step_is_h_itself_made_representable() -> None:
     f = as_vector_function(lambda a, b: a * b)
     x = np.array([0.1, 1000.0])
     est = get_method("forward", step_rule="absolute").gradient(f, x, step=1e-3)
     np.testing.assert_array_equal(est.step, (x + 1e-3) - x)
     assert est.step[0] != 1e-3  # 0.1 + 1e-3 is not exact: the representable step differs
+    # the step rule shapes only the default step: an explicit step is h under either rule
     rel = get_method("forward").gradient(f, x, step=1e-3)
-    np.testing.assert_array_equal(rel.step, (x + np.array([1e-3, 1.0])) - x)
+    np.testing.assert_array_equal(rel.step, est.step)
 
 
 def test_step_per_coordinate() -> None:
@@ -166,14 +167,14 @@ def test_relative_rule_handles_large_x_and_absolute_fails_clearly() -> None:
     truth = exact_gradient(sympy.log(A), (A,), x)
     with pytest.raises(ValueError, match=r"`step` \(default 2\.98e-08\) with step_rule='absolute'"):
         get_method("forward", step_rule="absolute").gradient(f, x)
-    with pytest.raises(ValueError, match=r"`step` 1e-12 .* vanishes at x\[0\]=10000000000\.0"):
+    with pytest.raises(ValueError, match=r"`step` 1e-12 vanishes at x\[0\]=10000000000\.0"):
         get_method("central", step_rule="absolute").gradient(f, x, step=1e-12)
     for name in ("forward", "backward", "central"):
         est = get_method(name).gradient(f, x)
         assert rel_error(est.value, truth) <= 1e-7
-    # a relative step can vanish too, and is named the same way
+    # an explicit step that vanishes is named the same way
     with pytest.raises(
-        ValueError, match=r"`step` 1e-20 with step_rule='relative' vanishes at x\[1\]"
+        ValueError, match=r"`step` 1e-20 vanishes at x\[1\]"
     ):
         get_method("central").gradient(
             as_vector_function(lambda a, b: a * b), [0.0, 1e4], step=1e-20
