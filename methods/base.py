@@ -71,17 +71,19 @@ class Method:
     #: Smallest step worth sweeping: 1e-16 for differences, far smaller for the complex step.
     smallest_useful_step: ClassVar[float] = 1e-16
 
-    #: Names of the settings (the parameters of ``__init__``), found once per class.
+    #: Names and defaults of the settings (the parameters of ``__init__``), found once per class.
     _setting_names: ClassVar[tuple[str, ...]] = ()
+    _setting_defaults: ClassVar[dict[str, Any]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        params = inspect.signature(cls.__init__).parameters.items()
-        cls._setting_names = tuple(
-            name
-            for name, p in params
+        params = [
+            (name, p)
+            for name, p in inspect.signature(cls.__init__).parameters.items()
             if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-        )
+        ]
+        cls._setting_names = tuple(name for name, _ in params)
+        cls._setting_defaults = {name: p.default for name, p in params}
 
     # -- description -----------------------------------------------------------------------
     @classmethod
@@ -110,8 +112,16 @@ class Method:
 
     @property
     def label(self) -> str:
-        """Name plus the settings that distinguish variants, e.g. ``central(order=4)``."""
-        shown = [f"{k}={getattr(self, k)}" for k in self.label_params if k in self._setting_names]
+        """Name plus the settings that tell variants apart, e.g. ``central(order=4)``.
+
+        The settings in ``label_params`` are always shown; any other setting is shown when it
+        differs from its default (``central(order=2, step_rule=absolute)``).
+        """
+        shown = [
+            f"{k}={getattr(self, k)}"
+            for k in self._setting_names
+            if k in self.label_params or getattr(self, k) != self._setting_defaults[k]
+        ]
         return f"{self.name}({', '.join(shown)})" if shown else self.name
 
     def __repr__(self) -> str:
@@ -165,12 +175,25 @@ class Method:
     def derivative(self, f: Callable, x: float, *, step: float | None = None) -> Estimate:
         """Estimate ``f'(x)`` for scalar ``f`` and ``x``; fields of the result are floats.
 
-        ``f`` is called with a float (or a dual or complex number, or an array of points for
-        vectorized methods); a function carrying a SymPy expression (``needs`` contains
-        ``"expression"``) is passed through unchanged.
+        Parameters
+        ----------
+        f : callable
+            ``f(t) -> float``, called with a float (or a dual or complex number, or a 1-D array of
+            points for vectorized methods). A function carrying a SymPy expression (``needs``
+            contains ``"expression"``) is passed through unchanged.
+        x : float
+            The point.
+        step : float, optional
+            As for :meth:`gradient`.
+
+        Returns
+        -------
+        Estimate
+            With ``value``, ``step`` and ``error_estimate`` as floats (or None).
         """
-        if isinstance(x, bool) or not np.isscalar(x) or np.iscomplexobj(x):
+        if np.ndim(x) != 0 or isinstance(x, bool | np.bool_) or np.iscomplexobj(x):
             raise TypeError(f"`x` must be a real scalar for derivative(), got {x!r}.")
+        x = float(x)
         fun = self._check_f(f)
         g = fun if hasattr(fun, "expr") else _ScalarAsVector(fun)
         est = self.gradient(g, [x], step=step)
@@ -241,7 +264,8 @@ class _ScalarAsVector:
         self.f = f
 
     def __call__(self, x: Any) -> Any:
-        return self.f(x[..., 0])
+        # one point: pass the scalar itself (a float, complex or dual); a batch: its column
+        return self.f(x[0] if len(x.shape) == 1 else x[..., 0])
 
 
 class GridMethod(Method):

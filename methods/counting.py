@@ -124,6 +124,11 @@ class CountedFunction:
             and hasattr(y, "__add__")
             and hasattr(y, "__mul__")
         )
+        if kind == "c" and not np.iscomplexobj(getattr(x, "value", x)):
+            raise FunctionEvaluationError(
+                f"{self.method}: f returned a complex number {y} for the real point "
+                f"x={describe_point(x)}; a real function is expected."
+            )
         if not numeric:
             raise FunctionEvaluationError(
                 f"{self.method}: f must return a number, got {type(y).__name__} "

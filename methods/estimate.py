@@ -17,7 +17,7 @@ def _frozen(a: np.ndarray | float | None) -> np.ndarray | float | None:
     return arr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Estimate:
     """A derivative estimate, the same type whatever the method.
 
@@ -50,3 +50,18 @@ class Estimate:
         object.__setattr__(self, "step", _frozen(self.step))
         object.__setattr__(self, "error_estimate", _frozen(self.error_estimate))
         object.__setattr__(self, "nfev", int(self.nfev))
+
+    def _key(self) -> tuple:
+        def raw(a: np.ndarray | float | None) -> object:
+            return a if a is None or isinstance(a, float) else (a.shape, a.tobytes())
+
+        return (raw(self.value), raw(self.step), self.nfev, raw(self.error_estimate), self.method)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is equal bit for bit (NaN equals NaN at the same place)."""
+        if not isinstance(other, Estimate):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())

@@ -29,7 +29,7 @@ def check_point(x: Any) -> np.ndarray:
         raise ValueError(f"`x` must be a 1-D array of real numbers: {exc}") from None
     if arr.dtype.kind == "c":
         raise TypeError("`x` must be real; complex values are not accepted.")
-    if arr.dtype.kind not in "biuf":
+    if arr.dtype.kind not in "iuf":
         raise TypeError(f"`x` must be a 1-D array of real numbers, got dtype {arr.dtype}.")
     if arr.ndim != 1:
         raise ValueError(f"`x` must be 1-D (shape (n,)), got shape {arr.shape}.")
@@ -54,8 +54,8 @@ def check_step(step: Any, n: int, *, name: str = "step") -> np.ndarray | None:
         raise ValueError(
             f"`{name}` must be a positive number or one per coordinate: {exc}"
         ) from None
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"`{name}` must be real, got dtype {arr.dtype}.")
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"`{name}` must be a real number, got dtype {arr.dtype}.")
     arr = arr.astype(float)
     if arr.ndim == 0:
         arr = np.full(n, float(arr))
