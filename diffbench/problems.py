@@ -34,6 +34,7 @@ import numpy as np
 import sympy
 
 from methods import SymbolicFunction
+from methods.functions import gradient_expressions
 from methods.validation import check_point, check_positive_int
 
 __all__ = [
@@ -170,40 +171,6 @@ class NoisyFunction(SymbolicFunction):
 # --------------------------------------------------------------------------------------------
 # the Problem type
 # --------------------------------------------------------------------------------------------
-def _gradient_expressions(expr: sympy.Expr, symbols: tuple) -> tuple:
-    """Partial derivatives of ``expr``, fast for large sums of terms in few variables each.
-
-    For a sum, each term is differentiated only with respect to its own variables, and terms of
-    the same shape (equal after renaming their variables in order) are differentiated once: the
-    derivative of the template is renamed back. For Rosenbrock with n = 1000 that is 3 symbolic
-    derivatives instead of 3000. The result is the same expression ``sympy.diff`` gives.
-    """
-    if not isinstance(expr, sympy.Add):
-        return tuple(sympy.diff(expr, s) for s in symbols)
-    position = {s: i for i, s in enumerate(symbols)}
-    parts: list[list] = [[] for _ in symbols]
-    placeholders: dict = {}
-    derivatives: dict = {}
-
-    def placeholder(k: int, s: sympy.Symbol) -> sympy.Dummy:
-        key = (k, tuple(sorted(s.assumptions0.items())))
-        if key not in placeholders:
-            placeholders[key] = sympy.Dummy(f"p{k}", **s.assumptions0)
-        return placeholders[key]
-
-    for term in expr.args:
-        own = sorted(term.free_symbols & position.keys(), key=position.__getitem__)
-        forward = {s: placeholder(k, s) for k, s in enumerate(own)}
-        template = term.xreplace(forward)
-        back = {p: s for s, p in forward.items()}
-        for s in own:
-            key = (template, forward[s])
-            if key not in derivatives:
-                derivatives[key] = sympy.diff(template, forward[s])
-            parts[position[s]].append(derivatives[key].xreplace(back))
-    return tuple(sympy.Add(*p) for p in parts)
-
-
 def _as_real_mpf(v: Any) -> mpmath.mpf:
     if isinstance(v, mpmath.mpc):
         if v.imag != 0:
@@ -319,7 +286,7 @@ class Problem:
     def gradient_exprs(self) -> tuple[sympy.Expr, ...]:
         """The partial derivatives of ``expr`` (computed once per problem)."""
         if "gradient_exprs" not in self._cache:
-            self._cache["gradient_exprs"] = _gradient_expressions(self.expr, self.symbols)
+            self._cache["gradient_exprs"] = gradient_expressions(self.expr, self.symbols)
         return self._cache["gradient_exprs"]
 
     def _mp_callable(self, what: str) -> Callable:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_vector_function", "SymbolicFunction"]
+__all__ = ["as_vector_function", "SymbolicFunction", "gradient_expressions"]
 
 
 def _columns(x: Any) -> list:
@@ -55,6 +55,42 @@ def as_vector_function(func: Callable) -> Callable:
     return _VectorFunction(func)
 
 
+def gradient_expressions(expr: Any, symbols: Sequence[Any]) -> tuple:
+    """Partial derivatives of ``expr``, fast for large sums of terms in few variables each.
+
+    For a sum, each term is differentiated only with respect to its own variables, and terms of
+    the same shape (equal after renaming their variables in order) are differentiated once: the
+    derivative of the template is renamed back. For Rosenbrock with n = 1000 that is 3 symbolic
+    derivatives instead of 3000. The result is the same expression ``sympy.diff`` gives.
+    """
+    import sympy
+
+    if not isinstance(expr, sympy.Add):
+        return tuple(sympy.diff(expr, s) for s in symbols)
+    position = {s: i for i, s in enumerate(symbols)}
+    parts: list[list] = [[] for _ in symbols]
+    placeholders: dict = {}
+    derivatives: dict = {}
+
+    def placeholder(k: int, s: sympy.Symbol) -> sympy.Dummy:
+        key = (k, tuple(sorted(s.assumptions0.items())))
+        if key not in placeholders:
+            placeholders[key] = sympy.Dummy(f"p{k}", **s.assumptions0)
+        return placeholders[key]
+
+    for term in expr.args:
+        own = sorted(term.free_symbols & position.keys(), key=position.__getitem__)
+        forward = {s: placeholder(k, s) for k, s in enumerate(own)}
+        template = term.xreplace(forward)
+        back = {p: s for s, p in forward.items()}
+        for s in own:
+            key = (template, forward[s])
+            if key not in derivatives:
+                derivatives[key] = sympy.diff(template, forward[s])
+            parts[position[s]].append(derivatives[key].xreplace(back))
+    return tuple(sympy.Add(*p) for p in parts)
+
+
 class SymbolicFunction:
     """A function defined by a SymPy expression, callable in the vector convention.
 
@@ -87,6 +123,17 @@ class SymbolicFunction:
             )
             self._compiled[key] = _VectorFunction(fn)
         return self._compiled[key]
+
+    def gradient_function(self) -> Callable:
+        """The exact gradient compiled to float64: ``x -> list of n values`` (built once)."""
+        if "gradient" not in self._compiled:
+            import sympy
+
+            grad = list(gradient_expressions(self.expr, self.symbols))
+            self._compiled["gradient"] = _VectorFunction(
+                sympy.lambdify(self.symbols, grad, modules="numpy", cse=len(self.symbols) <= 200)
+            )
+        return self._compiled["gradient"]
 
     def __call__(self, x: Any) -> Any:
         out = self.lambdify("numpy")(x)

@@ -38,15 +38,13 @@ class SympyExact(Method):
     needs: ClassVar[frozenset[str]] = frozenset({"expression"})
 
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: Any) -> RawResult:
-        import sympy
-
         sym = f.f
         if len(sym.symbols) != x.size:
             raise ValueError(
                 f"`x` has {x.size} coordinates but the expression has {len(sym.symbols)} variables."
             )
-        grad = [sympy.diff(sym.expr, s) for s in sym.symbols]
-        fn = sympy.lambdify(sym.symbols, grad, modules="numpy", cse=True)
+        # SymbolicFunction differentiates and compiles once and keeps the result, so repeated
+        # calls (and this method object) do no symbolic work again.
         with np.errstate(all="ignore"):
-            value = np.array(fn(*x), dtype=float)
+            value = np.array(sym.gradient_function()(x), dtype=float)
         return RawResult(value=value)

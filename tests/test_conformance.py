@@ -47,6 +47,9 @@ class PointCounter:
     def lambdify(self, modules="numpy"):
         return self.f.lambdify(modules)
 
+    def gradient_function(self):
+        return self.f.gradient_function()
+
     def __call__(self, x):
         shape = np.shape(getattr(x, "value", x))
         self.count += shape[0] if len(shape) == 2 else 1
