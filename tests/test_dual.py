@@ -471,7 +471,9 @@ def test_bad_return_values_raise_clear_errors() -> None:
     m = get_method("dual")
     with pytest.raises(FunctionEvaluationError, match="must return a real scalar.*got bool"):
         m.gradient(lambda x: True, [0.3, 1.0])
-    with pytest.raises(FunctionEvaluationError, match="f returned a complex number 1j for the real point"):
+    with pytest.raises(
+        FunctionEvaluationError, match="f returned a complex number 1j for the real point"
+    ):
         m.gradient(lambda x: 1j, [0.3, 1.0])
     with pytest.raises(FunctionEvaluationError, match="must return a scalar, got shape"):
         m.gradient(lambda x: x * 2, [0.3, 1.0])
