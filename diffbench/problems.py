@@ -624,6 +624,19 @@ def register_problem(
     )
     if "noisy" in problem.tags:
         raise ValueError("`tags` must not contain 'noisy'; use make_noisy().")
+    for point in problem.points:
+        # the ground truth must exist at every point, or every measurement there is meaningless
+        try:
+            truth = problem.exact_gradient(point)
+        except (ArithmeticError, ValueError, TypeError) as exc:
+            raise ValueError(
+                f"`points`: the exact gradient of {name!r} is undefined at {point} "
+                f"({type(exc).__name__}{': ' + str(exc) if str(exc) else ''})."
+            ) from None
+        if not np.all(np.isfinite(truth)):
+            raise ValueError(
+                f"`points`: the exact gradient of {name!r} is not finite at {point}: {truth}."
+            )
     return _add(problem, listed=True)
 
 

@@ -388,3 +388,30 @@ def test_gradient_expressions_equal_sympy_diff(name):
     p = get_problem(name)
     for g, s in zip(p.gradient_exprs, p.symbols, strict=True):
         assert sympy.expand(g - sympy.diff(p.expr, s)) == 0
+
+
+@pytest.mark.parametrize(
+    ("expr", "point", "match"),
+    [
+        (
+            1 / sympy.Symbol("t", real=True),
+            0.0,
+            r"`points`: the exact gradient of 'bad' is undefined at \(0\.0,\) \(ZeroDivisionError\)",  # noqa: E501
+        ),
+        (
+            sympy.sqrt(sympy.Symbol("t", real=True)),
+            -1.0,
+            r"`points`: .* undefined at \(-1\.0,\) \(ValueError: .*complex",
+        ),
+    ],
+)
+def test_register_problem_rejects_points_without_ground_truth(expr, point, match):
+    from diffbench.problems import get_problem
+
+    (t,) = expr.free_symbols
+    with pytest.raises(ValueError, match=match):
+        register_problem(
+            "bad", expr, (t,), [(point,)], domain=[(-1.0, 1.0)], tags=["smooth"], description="d"
+        )
+    with pytest.raises(ValueError, match="unknown problem"):
+        get_problem("bad")
