@@ -17,7 +17,7 @@ from .base import Method, RawResult
 from .counting import CountedFunction
 from .fornberg import optimal_step, stencil
 from .registry import register
-from .validation import check_choice
+from .validation import check_choice, representable_step
 
 __all__ = ["ForwardDifference", "BackwardDifference", "CentralDifference", "STEP_RULES"]
 
@@ -62,34 +62,14 @@ class _FiniteDifference(Method):
         """Per-coordinate representable steps; raise if one vanishes."""
         if step is None:
             base = np.full(x.size, self.theoretical_step())
-            h = base * np.maximum(1.0, np.abs(x)) if self.step_rule == "relative" else base.copy()
-        else:
-            base, h = step, step.copy()
-        h = (x + h) - x
-        zero = np.flatnonzero(h == 0)
-        if zero.size:
-            i = int(zero[0])
-            what = (
-                f"(default {base[i]:.3g}) with step_rule={self.step_rule!r}"
-                if step is None
-                else f"{base[i]:.3g}"
+            h = base * np.maximum(1.0, np.abs(x)) if self.step_rule == "relative" else base
+            return representable_step(
+                x,
+                h,
+                default="default",
+                hint=" or use step_rule='relative'" if self.step_rule == "absolute" else "",
             )
-            raise ValueError(
-                f"`step` {what} vanishes at x[{i}]={float(x[i])!r}: x + h == x in float64; "
-                "pass a larger `step`"
-                + (
-                    " or use step_rule='relative'."
-                    if step is None and self.step_rule == "absolute"
-                    else "."
-                )
-            )
-        big = np.flatnonzero(~np.isfinite(h))
-        if big.size:
-            i = int(big[0])
-            raise ValueError(
-                f"`step` {base[i]:.3g} overflows at x[{i}]={float(x[i])!r}: x + h is not finite."
-            )
-        return h
+        return representable_step(x, step)
 
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
         offsets_q, weights_q = stencil(self.scheme, 1, self.order)

@@ -12,7 +12,7 @@ from .base import GridMethod, RawResult
 from .counting import CountedFunction
 from .grids import evaluate
 from .registry import register
-from .validation import check_choice
+from .validation import check_choice, representable_step
 
 __all__ = ["NumpyGradient", "POSITIONS", "optimal_step"]
 
@@ -169,11 +169,4 @@ class NumpyGradient(GridMethod):
     def _representable_step(self, x: np.ndarray, step: np.ndarray | None) -> np.ndarray:
         if step is None:
             step = self.theoretical_step() * np.maximum(1.0, np.abs(x))
-        h = (x + step) - x
-        if np.any(h <= 0):
-            bad = np.flatnonzero(h <= 0)
-            raise ValueError(
-                f"`step` {step[bad][:3]} is below the float64 resolution of `x` at coordinate(s) "
-                f"{bad[:3].tolist()} (x + step == x); use a larger step."
-            )
-        return h
+        return representable_step(x, step)

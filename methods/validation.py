@@ -8,7 +8,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_function", "check_point", "check_step", "check_choice", "check_positive_int"]
+__all__ = [
+    "check_function",
+    "check_point",
+    "check_step",
+    "check_choice",
+    "check_positive_int",
+    "check_positive_real",
+    "representable_step",
+]
 
 
 def check_function(f: Any) -> Callable:
@@ -91,3 +99,52 @@ def check_positive_real(name: str, value: Any) -> float:
     if not np.isfinite(value) or value <= 0:
         raise ValueError(f"`{name}` must be positive and finite, got {value}.")
     return float(value)
+
+
+def representable_step(
+    x: np.ndarray, h: np.ndarray, *, default: str = "", hint: str = ""
+) -> np.ndarray:
+    """The steps actually representable at ``x``: ``(x + h) - x``, per coordinate.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        The point.
+    h : numpy.ndarray
+        The intended steps, same shape.
+    default : str, optional
+        If the steps are a default rather than the user's, words saying so for the message
+        (e.g. ``"default"``).
+    hint : str, optional
+        Appended to the message when a step vanishes.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Raises
+    ------
+    ValueError
+        Naming ``step`` and the coordinate, when ``x + h == x`` (the step vanishes) or
+        ``x + h`` overflows.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # reported below as a clear error
+        used = (x + h) - x
+
+    def name(i: int) -> str:
+        return f"({default} {h[i]:.3g})" if default else f"{h[i]:.3g}"
+
+    zero = np.flatnonzero(used == 0)
+    if zero.size:
+        i = int(zero[0])
+        raise ValueError(
+            f"`step` {name(i)} vanishes at x[{i}]={float(x[i])!r}: x + h == x in float64; "
+            f"pass a larger `step`{hint}."
+        )
+    big = np.flatnonzero(~np.isfinite(used))
+    if big.size:
+        i = int(big[0])
+        raise ValueError(
+            f"`step` {name(i)} overflows at x[{i}]={float(x[i])!r}: x + h is not finite."
+        )
+    return used

@@ -165,7 +165,8 @@ def test_relative_rule_handles_large_x_and_absolute_fails_clearly() -> None:
     f = SymbolicFunction(sympy.log(A), (A,))
     x = np.array([1e10])
     truth = exact_gradient(sympy.log(A), (A,), x)
-    with pytest.raises(ValueError, match=r"`step` \(default 2\.98e-08\) with step_rule='absolute'"):
+    vanishes = r"`step` \(default 2\.98e-08\) vanishes at x\[0\].*use step_rule='relative'"
+    with pytest.raises(ValueError, match=vanishes):
         get_method("forward", step_rule="absolute").gradient(f, x)
     with pytest.raises(ValueError, match=r"`step` 1e-12 vanishes at x\[0\]=10000000000\.0"):
         get_method("central", step_rule="absolute").gradient(f, x, step=1e-12)
