@@ -505,6 +505,15 @@ def get_problem(name: str) -> Problem:
     Besides the battery and user-registered problems, ``"rosenbrock-<n>"`` (2 <= n <= 1000)
     and ``"<name>~noise<level>"`` (see :func:`make_noisy`) are built on request.
 
+    Parameters
+    ----------
+    name : str
+        The problem's name.
+
+    Returns
+    -------
+    Problem
+
     Raises
     ------
     ValueError
@@ -710,6 +719,15 @@ def rosenbrock(n: int) -> Problem:
     Points: the classic start ``(-1.2, 1, -1.2, 1, ...)`` and a point near the minimum with
     coordinates ``1 + k/50``, ``k`` in -5..5. Tagged "high-dimensional" from n = 10 on. Built once
     per n (also reachable as ``get_problem("rosenbrock-<n>")``).
+
+    Parameters
+    ----------
+    n : int
+        Number of variables, 2 to 1000.
+
+    Returns
+    -------
+    Problem
 
     Examples
     --------

@@ -217,6 +217,15 @@ def _leading_term(offsets: tuple[Fraction, ...], weights: tuple[Fraction, ...], 
 def error_model(scheme: str, deriv: int = 1, accuracy: int = 2) -> ErrorModel:
     """Exact leading error term of :func:`stencil` ``(scheme, deriv, accuracy)``.
 
+    Parameters
+    ----------
+    scheme : {"central", "forward", "backward"}
+        The stencil family.
+    deriv : int, default 1
+        Derivative order.
+    accuracy : int, default 2
+        Accuracy order of the stencil.
+
     Returns
     -------
     ErrorModel

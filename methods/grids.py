@@ -195,6 +195,19 @@ def evaluate(f: Callable, points: np.ndarray, *, vectorized: bool = True) -> np.
     ``(m,)``; otherwise once per row and must return a scalar. A
     :class:`~methods.counting.CountedFunction` is called through its ``batch`` method when
     vectorized, so every point is counted either way.
+
+    Parameters
+    ----------
+    f : callable
+        The function, in the vector convention.
+    points : array_like, shape (m, d)
+        The points, one per row.
+    vectorized : bool, default True
+        Whether ``f`` evaluates all rows in one call.
+
+    Returns
+    -------
+    numpy.ndarray, shape (m,)
     """
     if not isinstance(vectorized, bool):
         raise TypeError(f"`vectorized` must be True or False, got {vectorized!r}.")

@@ -36,7 +36,22 @@ def method_names() -> list[str]:
 
 
 def method_class(name: str | type[Method]) -> type[Method]:
-    """The class registered under ``name`` (a Method subclass is returned as is)."""
+    """The class registered under ``name``.
+
+    Parameters
+    ----------
+    name : str or Method subclass
+        A registered name; a Method subclass is returned as is.
+
+    Returns
+    -------
+    type
+
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message lists the choices.
+    """
     if isinstance(name, type) and issubclass(name, Method):
         return name
     if name not in _REGISTRY:
