@@ -1,0 +1,211 @@
+"""REPORT.md: summaries and sentences computed from the measurements."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import pytest
+import sympy
+
+from diffbench import report
+from diffbench.problems import Problem
+from diffbench.store import ResultsFileError, measurement_key, rows_to_frame
+from diffbench.sweep import sweep
+from methods import Method, RawResult
+
+STEPS = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5]
+
+
+def acc_row(label, family, kind, problem, tags, point, step, err, status="ok", message=""):
+    return {
+        "run_id": "run-x",
+        "key": measurement_key("accuracy", problem, point, label, step, None, "point"),
+        "measure": "accuracy",
+        "problem": problem,
+        "tags": tags,
+        "dim": 1,
+        "point": point,
+        "point_values": "[0.5]",
+        "method": label,
+        "label": label,
+        "settings": "{}",
+        "family": family,
+        "kind": kind,
+        "theoretical_step": 1e-3 if kind == "step" else None,
+        "step": step,
+        "step_used": step,
+        "region": "point",
+        "rel_error": err if status == "ok" else None,
+        "abs_error": err if status == "ok" else None,
+        "status": status,
+        "message": message,
+        "versions": "diffbench test",
+    }
+
+
+def cost_row(label, family, kind, problem, tags, err, nfev, time):
+    row = acc_row(label, family, kind, problem, tags, 0, None, err)
+    row.update(
+        measure="cost",
+        key=measurement_key("cost", problem, 0, label, None, None, "point"),
+        nfev=nfev,
+        time=time,
+        time_number=10,
+        time_repeats=f"[{time!r}]",
+    )
+    return row
+
+
+@pytest.fixture
+def synthetic():
+    """Three made-up methods on a smooth problem and a singular one, numbers chosen by hand."""
+    rows = []
+    smooth, pole = ("smooth-a", "smooth"), ("pole-b", "singularity")
+    for step, err in zip(STEPS, [1e-4, 1e-8, 1e-10, 1e-9, 1e-6], strict=True):
+        rows.append(acc_row("good", "finite-difference", "step", *smooth, 0, step, err))
+        rows.append(acc_row("good", "finite-difference", "step", *pole, 0, step, err * 100))
+    rows.append(acc_row("bad", "extrapolation", "adaptive", *smooth, 0, None, 1e-5))
+    nan_msg = "1 of 1 coordinates NaN; RuntimeWarning: bad: f returned nan at x=[0.999]; ..."
+    rows.append(acc_row("bad", "extrapolation", "adaptive", *pole, 0, None, None, "nan", nan_msg))
+    rows.append(acc_row("exactish", "symbolic", "exact", *smooth, 0, None, 1e-16))
+    rows.append(acc_row("exactish", "symbolic", "exact", *pole, 0, None, 0.9))
+    rows.append(cost_row("good", "finite-difference", "step", *smooth, 1e-8, 2, 1e-4))
+    rows.append(cost_row("good", "finite-difference", "step", *pole, 0.5, 2, 1e-4))
+    rows.append(cost_row("bad", "extrapolation", "adaptive", *smooth, 1e-5, 20, 1e-3))
+    rows.append(cost_row("exactish", "symbolic", "exact", *smooth, 1e-16, 0, 1e-2))
+    return rows_to_frame(rows)
+
+
+def test_method_summary_numbers(synthetic):
+    s = report.method_summary(synthetic).set_index("label")
+    # 3-step running medians of [1e-4, 1e-8, 1e-10, 1e-9, 1e-6] reach 1e-9 first at 1e-3
+    assert s.loc["good", "median_best_error"] == 1e-9
+    assert s.loc["good", "best_step"] == 1e-3
+    assert s.loc["good", "theoretical_step"] == 1e-3
+    # errors within 10x of 1e-9 (<= 1e-8) around the best: steps 1e-2 to 1e-4, two decades
+    assert s.loc["good", "window_decades"] == pytest.approx(2.0)
+    assert s.loc["good", "nfev"] == 2 and s.loc["good", "time"] == 1e-4
+    assert s.loc["exactish", "median_best_error"] == 1e-16
+    assert s.loc["bad", "failures"] == 1 and s.loc["exactish", "failures"] == 1
+    assert s.loc["good", "failures"] == 0
+
+
+def test_hazard_findings_classify_each_failure(synthetic):
+    found = report.hazard_findings(synthetic)
+    assert set(found) == {"singularity"}
+    modes = found["singularity"]["modes"]
+    assert list(modes["nan"]) == ["bad"]
+    assert "x = [0.999]" in modes["nan"]["bad"][0][1]
+    assert list(modes["100%"]) == ["exactish"]
+    assert list(modes["default"]) == ["good"]
+    assert "default step 5.0e-1" in modes["default"]["good"][0][1]
+    assert found["singularity"]["clean"] == []
+
+
+def test_recommendations_name_the_measured_winners(synthetic):
+    text = "\n".join(report.recommendations(synthetic))
+    assert re.search(r"Most accurate.*`exactish`", text)
+    assert re.search(r"black box.*`good`", text)
+    assert re.search(r"Cheapest black-box method.*`good` \(2 evaluations", text)
+    assert re.search(r"Fewest failures.*`good` with 0", text)
+
+
+def test_rendered_report_has_tables_and_hazard_sentences(synthetic, tmp_path):
+    path = report.write_report(synthetic, tmp_path / "R.md", figures=False)
+    text = path.read_text()
+    for heading in ("## Which method should I use?", "## Methods", "## Hazards", "## Environment"):
+        assert heading in text
+    assert "| `good` | finite-difference | step | 1.0e-9 |" in text
+    assert (
+        "1 method(s) return NaN: `bad` (pole-b: it evaluates f at x = [0.999], where f is nan)"
+        in text
+    )
+    assert "run id: run-x" in text
+    # missing numbers are "-", never "nan" in a table cell
+    assert not re.search(r"\|\s*nan\s*\|", text, flags=re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------------------------
+# a real (small) run, with figures
+# --------------------------------------------------------------------------------------------
+T = sympy.Symbol("t", real=True)
+
+
+class Forward(Method):
+    name: ClassVar[str] = "report-forward"
+    family: ClassVar[str] = "finite-difference"
+    kind: ClassVar[str] = "step"
+    order = 1
+
+    def _gradient(self, f, x, step):
+        h = np.full(x.size, 1e-7) if step is None else step
+        f0 = f(x)
+        return RawResult(
+            value=np.array([(f(x + h[i] * e) - f0) / h[i] for i, e in enumerate(np.eye(x.size))]),
+            step=h,
+        )
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    probs = [
+        Problem(
+            "rep-exp", sympy.exp(T), (T,), ((0.3,),), ((-1.0, 1.0),), frozenset({"smooth"}), "exp"
+        ),
+        Problem(
+            "rep-pole",
+            1 / (T - 1),
+            (T,),
+            ((1.01,),),
+            ((1.01, 2.0),),
+            frozenset({"singularity"}),
+            "pole",
+        ),
+    ]
+    sweep(
+        [Forward, "sympy"],
+        probs,
+        steps=[1e-1, 1e-3, 1e-5, 1e-7, 1e-9],
+        output=out,
+        timing={"target": 1e-4, "repeat": 2},
+    )
+    return out
+
+
+def test_write_report_from_a_run_directory(run_dir):
+    path = report.write_report(run_dir)
+    assert path == run_dir / "REPORT.md"
+    text = path.read_text()
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert "figures/overview.png" in links and "figures/step_rep-pole.png" in links
+    for link in links:
+        assert (run_dir / link).is_file()
+    info_id = text.split("run id: ")[1].split("\n")[0]
+    assert info_id in (run_dir / "run.json").read_text()
+    assert "### singularity (`rep-pole`)" in text
+
+
+def test_corrupt_results_give_a_clear_error_and_stay(tmp_path, run_dir):
+    target = tmp_path / "copy"
+    target.mkdir()
+    text = (run_dir / "results.csv").read_text()
+    broken = text.replace(",ok,", ",??,", 1)
+    (target / "results.csv").write_text(broken)
+    with pytest.raises(ResultsFileError, match="unknown status"):
+        report.write_report(target)
+    assert (target / "results.csv").read_text() == broken
+    assert not (target / "REPORT.md").exists()
+
+
+def test_dataframe_source_needs_an_output():
+    with pytest.raises(ValueError, match="`output` is required"):
+        report.write_report(rows_to_frame([]))
+
+
+def test_empty_path_is_reported(tmp_path):
+    with pytest.raises(ResultsFileError, match="no results file"):
+        report.write_report(Path(tmp_path))
