@@ -26,7 +26,7 @@ _EXPORTS = {
     "plot_error_vs_grid": "plots",
     "plot_overview": "plots",
     "plot_cost_accuracy": "plots",
-    "choose": "choose",
+    "choose": "chooser",
     "parse_expression": "expressions",
     "estimate_noise": "noise",
     "read_asv_results": "asv_results",
