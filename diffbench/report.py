@@ -92,6 +92,10 @@ def method_summary(df: pd.DataFrame) -> pd.DataFrame:
     """
     smooth = smooth_problems(df) or list(dict.fromkeys(df["problem"]))
     labels = _labels(df)
+    # grid-form-only labels (e.g. ``numpy-gradient(edge_order=2)``) have their own rows in the
+    # per-problem table, marked [grid]; the summary is about the point form
+    point_labels = set(df.loc[df["region"] == "point", "label"])
+    labels = labels[labels.index.isin(point_labels)]
     best = best_attainable(df, grid=False)
     steps = best_steps(df)
     cost = df[(df["measure"] == "cost") & (df["status"] != "skipped")]
@@ -121,6 +125,9 @@ def method_summary(df: pd.DataFrame) -> pd.DataFrame:
                     cs["nfev"].astype(float).to_numpy() / cs["dim"].astype(float).to_numpy()
                 ),
                 "time": _median(cs["time"]),
+                "prepare_time": _median(cs["prepare_time"])
+                if "prepare_time" in cs
+                else math.nan,
                 "smooth_problems": int(bs["best_rel_error"].notna().sum()),
                 "failures": int((b["failed"] | (b["best_rel_error"] > WRONG)).sum()),
             }
@@ -433,6 +440,7 @@ def render_report(
         "nfev",
         "nfev / n",
         "time / gradient",
+        "prepare (once)",
         "failures",
     ]
     rows = []
@@ -450,10 +458,11 @@ def render_report(
                 "-" if math.isnan(r["nfev"]) else f"{r['nfev']:.0f}",
                 "-" if math.isnan(r["nfev_per_coordinate"]) else f"{r['nfev_per_coordinate']:.3g}",
                 _fmt_time(r["time"]),
+                _fmt_time(r["prepare_time"]),
                 str(r["failures"]),
             ]
         )
-    lines.append(_table(header, rows, ["---"] * 3 + ["--:"] * 9))
+    lines.append(_table(header, rows, ["---"] * 3 + ["--:"] * 10))
     lines += ["", "## Best relative error per problem", ""]
     lines.append(
         "Best attainable error (best step per point, worst point). `fail`: no finite estimate at "
@@ -491,7 +500,10 @@ def render_report(
     lines.append(
         "Evaluations of f and time per gradient at the default step (first point of each "
         "problem; time is the median of autoranged repeats, measured serially after the "
-        "accuracy sweep). The Pareto front joins the methods no other method beats on both."
+        "accuracy sweep). Preparation done once per function (compiling, tracing: JAX, PyTensor, "
+        "autograd) is timed apart, in the column `prepare (once)` of the summary, and not "
+        "included in the time per gradient. The Pareto front joins the methods no other method "
+        "beats on both."
     )
     for fig in figures.get("cost", []):
         lines += ["", f"![Cost against accuracy]({rel(fig)})"]

@@ -30,6 +30,7 @@ import pandas as pd
 
 __all__ = [
     "COLUMNS",
+    "written_by_diffbench",
     "RESULTS_FILE",
     "RUN_INFO_FILE",
     "STATUSES",
@@ -85,6 +86,7 @@ SCHEMA: dict[str, str] = {
     "time": "float",
     "time_number": "int",
     "time_repeats": "str",
+    "prepare_time": "float",
     "status": "str",
     "message": "str",
     "versions": "str",
@@ -95,6 +97,11 @@ COLUMNS: tuple[str, ...] = tuple(SCHEMA)
 
 class ResultsFileError(ValueError):
     """A results or run-info file that cannot be read; it is left untouched."""
+
+
+def written_by_diffbench(header: str) -> bool:
+    """Whether a CSV header line is one diffbench writes (this version or another one)."""
+    return header.startswith("run_id,key,measure,")
 
 
 def results_path(directory: str | os.PathLike) -> Path:
@@ -323,6 +330,13 @@ def read_results(path: str | os.PathLike, *, repair: bool = False) -> pd.DataFra
         raise _corrupt(str(file), 1, "no complete header line")
     header = next(csv.reader([lines[0]]), [])
     if tuple(header) != COLUMNS:
+        if written_by_diffbench(lines[0]):
+            raise _corrupt(
+                str(file),
+                1,
+                "it was written by another version of diffbench (its columns differ); "
+                "run `diffbench run` again to replace it",
+            )
         shown = ", ".join(header[:4])
         raise _corrupt(str(file), 1, f"the header is not the results header (starts {shown!r})")
     df = _parse(lines[1:], str(file))

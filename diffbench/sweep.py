@@ -49,7 +49,6 @@ import numpy as np
 import pandas as pd
 
 from .store import (
-    COLUMNS,
     RESULTS_FILE,
     ResultsFileError,
     ResultsWriter,
@@ -59,6 +58,7 @@ from .store import (
     read_run_info,
     rows_to_frame,
     write_run_info,
+    written_by_diffbench,
 )
 from .timing import time_call
 
@@ -183,6 +183,11 @@ class MethodConfig:
         except Exception:
             return None
         return None if value is None else float(value)
+
+    @property
+    def grid_label(self) -> str:
+        """Label of the grid form (grid methods leave out settings of the point form only)."""
+        return getattr(self.cls(**dict(self.settings)), "grid_label", self.label)
 
     @property
     def settings_json(self) -> str:
@@ -450,12 +455,14 @@ class _Task:
         p = self.problem.name
         if self.what == "skip":
             return [
-                measurement_key(self.measure, p, None, c.label, None, None, self.region)
+                measurement_key(
+                    self.measure, p, None, _row_label(c, self.region), None, None, self.region
+                )
                 for c in self.configs
             ]
         if self.what == "grid":
             return [
-                measurement_key("accuracy", p, None, c.label, None, self.grid_size, r)
+                measurement_key("accuracy", p, None, c.grid_label, None, self.grid_size, r)
                 for c in self.configs
                 for r in ("interior", "edge")
             ]
@@ -469,6 +476,12 @@ class _Task:
             for i in range(len(self.problem.points))
             for h in self.steps
         ]
+
+
+def _row_label(config: MethodConfig, region: str) -> str:
+    """Grid-form rows (regions other than "point") are labelled without the settings that only
+    change the point form."""
+    return config.label if region == "point" else config.grid_label
 
 
 def _base_row(ctx: _Context, task: _Task, config: MethodConfig) -> dict[str, Any]:
@@ -587,6 +600,7 @@ def _run_grid(ctx: _Context, task: _Task) -> list[dict]:
     rows = []
     for config in task.configs:
         base = _base_row(ctx, task, config)
+        base["label"] = _row_label(config, "interior")
         common = dict(
             base, point_values="grid " + " x ".join(f"[{lo!r}, {hi!r}]" for lo, hi in prob.domain)
         )
@@ -606,7 +620,7 @@ def _run_grid(ctx: _Context, task: _Task) -> list[dict]:
         for region, mask in (("interior", ~edge), ("edge", edge)):
             row = dict(common, region=region)
             row["key"] = measurement_key(
-                "accuracy", prob.name, None, config.label, None, size, region
+                "accuracy", prob.name, None, base["label"], None, size, region
             )
             if result:
                 row.update(result)
@@ -636,8 +650,9 @@ def _run_skip(ctx: _Context, task: _Task) -> list[dict]:
         row = dict(
             _base_row(ctx, task, config), status="skipped", message=task.reason or config.reason
         )
+        row["label"] = _row_label(config, task.region)
         row["key"] = measurement_key(
-            task.measure, task.problem.name, None, config.label, None, None, task.region
+            task.measure, task.problem.name, None, row["label"], None, None, task.region
         )
         rows.append(row)
     return rows
@@ -660,16 +675,28 @@ def _run_cost(ctx: _Context, task: _Task) -> list[dict]:
     if row["status"] == "error":
         return [row]
 
+    # One-time preparation (compiling, tracing: JAX, PyTensor, autograd) is timed once and kept
+    # apart from the time per gradient, which is measured on the prepared function.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        try:
+            gradient = method.prepare(f, prob.dim)
+        except Exception as exc:
+            return [dict(row, status="error", message=_one_line(exc))]
+        prepare_time = time.perf_counter() - start
+
     def call() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            method.gradient(f, x)
+            gradient(x)
 
     timing = time_call(call, **dict(task.timing))
     row.update(
         time=timing.median,
         time_number=timing.number,
         time_repeats=json.dumps([float(f"{t:.6g}") for t in timing.repeats]),
+        prepare_time=prepare_time,
     )
     return [row]
 
@@ -726,7 +753,7 @@ def _plan_accuracy(
             else:
                 h = (None,)
             tasks.append(_Task("point", prob, (config,), steps=h, truths=truths[prob.name]))
-        grid_configs = [c for c in configs if c.kind == "grid"]
+        grid_configs = _distinct_grid_forms([c for c in configs if c.kind == "grid"])
         runnable = [c for c in grid_configs if not _cannot_apply(c, prob)]
         if grid_configs and prob.dim > MAX_GRID_DIM:
             tasks.append(
@@ -749,6 +776,28 @@ def _plan_accuracy(
             for size in grid_sizes.get(prob.dim, ()):
                 tasks.append(_Task("grid", prob, tuple(runnable), grid_size=size))
     return tasks
+
+
+def _distinct_grid_forms(configs: list[MethodConfig]) -> list[MethodConfig]:
+    """One configuration per distinct grid form: settings listed in a grid method's
+    ``point_form_params`` change only its point form, so variants differing only there would
+    measure the same grid twice."""
+    seen: set = set()
+    out = []
+    for c in configs:
+        ignore = getattr(c.cls, "point_form_params", ())
+        key = (
+            c.cls,
+            json.dumps(
+                {k: v for k, v in c.settings.items() if k not in ignore},
+                sort_keys=True,
+                default=str,
+            ),
+        )
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
 
 
 def _plan_cost(
@@ -994,7 +1043,7 @@ def _check_replaceable(path: Path) -> None:
         raise ResultsFileError(
             f"cannot read {str(path)!r} ({exc}); it was left untouched."
         ) from None
-    if header != ",".join(COLUMNS):
+    if not written_by_diffbench(header):  # any version's results may be replaced
         raise ResultsFileError(
             f"{str(path)!r} exists and is not a diffbench results file; it was left untouched. "
             "Move it away or choose another output directory."

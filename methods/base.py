@@ -279,6 +279,19 @@ class GridMethod(Method):
     family: ClassVar[str] = "grid"
     #: fewest samples per axis the method accepts
     min_points: ClassVar[int] = 2
+    #: settings that change only the point form (``gradient``), not ``grid_gradient``
+    point_form_params: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def grid_label(self) -> str:
+        """The label of the grid form: like :attr:`label`, without ``point_form_params``."""
+        shown = [
+            f"{k}={getattr(self, k)}"
+            for k in self._setting_names
+            if k not in self.point_form_params
+            and (k in self.label_params or getattr(self, k) != self._setting_defaults[k])
+        ]
+        return f"{self.name}({', '.join(shown)})" if shown else self.name
 
     def grid_gradient(self, values: Any, *spacing: Any) -> tuple[np.ndarray, ...]:
         """Differentiate sampled values along every axis at every grid point.

@@ -104,6 +104,7 @@ class NumpyGradient(GridMethod):
     #: truncation order inside the grid (edges: ``edge_order``)
     order: ClassVar[int] = 2
     label_params: ClassVar[tuple[str, ...]] = ("edge_order", "position")
+    point_form_params: ClassVar[tuple[str, ...]] = ("position", "vectorized")
 
     def __init__(self, edge_order: int = 1, position: str = "center", vectorized: bool = False):
         self.edge_order = edge_order
