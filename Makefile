@@ -33,3 +33,12 @@ report: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .asv .pytest_cache .ruff_cache .hypothesis
+
+# asv: benchmark the committed HEAD in asv's own virtualenv (results under .asv/), publish the
+# HTML (.asv/html; serve it with `.venv/bin/asv preview`) and turn the results into the sweep's
+# table, figures and report in reports/asv/. `asv machine --yes` runs only if no machine is known.
+asv: $(STAMP)
+	@test -f "$$HOME/.asv-machine.json" || $(BIN)/asv machine --yes
+	$(BIN)/asv run
+	$(BIN)/asv publish
+	$(BIN)/diffbench from-asv .asv/results --output reports/asv

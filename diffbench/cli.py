@@ -26,6 +26,7 @@ __all__ = ["SUBCOMMAND_MODULES", "main", "build_parser"]
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     # "diffbench.<module>",
     "diffbench.choose_cli",
+    "diffbench.asv_results",
 )
 
 _DEFAULT_OUTPUT = "reports"

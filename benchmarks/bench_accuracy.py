@@ -1,0 +1,183 @@
+"""Accuracy: the relative error of every method against exact ground truth.
+
+``track_relative_error`` returns :func:`diffbench.metrics.gradient_error`'s relative error of one
+gradient against ``problem.exact_gradient`` (SymPy expressions evaluated by mpmath; computed once
+per class in ``setup_cache``), as ``diffbench run`` measures it. asv treats lower as better, which
+suits errors. ``diffbench from-asv`` turns these results into the sweep's table and figures.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from diffbench.metrics import gradient_error
+from diffbench.problems import get_problem, list_problems
+from diffbench.sweep import DEFAULT_GRID_SIZES
+
+from .common import CONFIGS, STEP_PROBLEMS, STEPS, gradient_or_skip, labels, require
+
+#: Adaptive methods have no step to sweep: they run on every problem of the battery. So do exact
+#: ones, except that several compile the expression on every call (~1 s for JAX and PyTensor):
+#: they run on the step sweep's problems plus the cancellation one, where exact methods fail.
+ALL_PROBLEMS = tuple(p.name for p in list_problems())
+EXACT_PROBLEMS = (*STEP_PROBLEMS, "expm1-ratio")
+#: Point indices: the step sweep uses each problem's first point, the others every point.
+STEP_POINTS = (0,)
+ALL_POINTS = tuple(range(max(len(get_problem(p).points) for p in ALL_PROBLEMS)))
+#: Grid methods run on the one-dimensional problems of the step sweep, at the sweep's 1-D sizes.
+GRID_PROBLEMS = tuple(p for p in STEP_PROBLEMS if get_problem(p).dim == 1)
+GRID_SIZES = DEFAULT_GRID_SIZES[1]
+REGIONS = ("interior", "edge")
+
+# Compile every problem's function once here, in asv's forkserver, not in each forked benchmark.
+for _name in ALL_PROBLEMS:
+    _problem = get_problem(_name)
+    _problem.function(np.asarray(_problem.points[0]))
+del _name, _problem
+
+
+def _point_truths() -> dict[str, list[np.ndarray]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return {
+            name: [get_problem(name).exact_gradient(x) for x in get_problem(name).points]
+            for name in ALL_PROBLEMS
+        }
+
+
+def _point_error(truths: dict, label: str, problem: str, point: int, step: float | None) -> float:
+    """Relative error of one gradient; skip (NotImplementedError) what cannot run."""
+    config = CONFIGS[label]
+    prob = get_problem(problem)
+    if point >= len(prob.points):
+        raise NotImplementedError(f"{problem} has {len(prob.points)} point(s)")
+    require(config, prob)
+    x = np.asarray(prob.points[point], dtype=float)
+    est = gradient_or_skip(config.build(), prob.function, x, step)
+    return gradient_error(est, truths[problem][point])[1]
+
+
+class StepAccuracy:
+    """Step methods (and grid methods' point form) at steps 1e-1 ... 1e-15 by decades."""
+
+    params = [labels("step", "grid"), list(STEP_PROBLEMS), list(STEP_POINTS), list(STEPS)]
+    param_names = ["label", "problem", "point", "step"]
+    timeout = 300
+
+    def setup_cache(self) -> dict:
+        return _point_truths()
+
+    def setup(self, truths: dict, label: str, problem: str, point: int, step: float) -> None:
+        self.error = _point_error(truths, label, problem, point, step)
+
+    def track_relative_error(self, truths, label, problem, point, step) -> float:
+        return self.error
+
+    track_relative_error.unit = "relative error"
+
+
+class ExactAccuracy:
+    """Exact methods (no step): symbolic, dual numbers, automatic differentiation."""
+
+    params = [labels("exact"), list(EXACT_PROBLEMS), list(ALL_POINTS)]
+    param_names = ["label", "problem", "point"]
+    timeout = 300
+
+    def setup_cache(self) -> dict:
+        return _point_truths()
+
+    def setup(self, truths: dict, label: str, problem: str, point: int) -> None:
+        self.error = _point_error(truths, label, problem, point, None)
+
+    def track_relative_error(self, truths, label, problem, point) -> float:
+        return self.error
+
+    track_relative_error.unit = "relative error"
+
+
+class AdaptiveAccuracy:
+    """Adaptive methods (extrapolation, scipy.differentiate, peers) with their own step choice."""
+
+    params = [labels("adaptive"), list(ALL_PROBLEMS), list(ALL_POINTS)]
+    param_names = ["label", "problem", "point"]
+    timeout = 300
+
+    def setup_cache(self) -> dict:
+        return _point_truths()
+
+    def setup(self, truths: dict, label: str, problem: str, point: int) -> None:
+        self.error = _point_error(truths, label, problem, point, None)
+
+    def track_relative_error(self, truths, label, problem, point) -> float:
+        return self.error
+
+    track_relative_error.unit = "relative error"
+
+
+def _grid_truths() -> dict[tuple[str, int], np.ndarray]:
+    from methods.grids import tensor_points, uniform_axes
+
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in GRID_PROBLEMS:
+            prob = get_problem(name)
+            for size in GRID_SIZES:
+                nodes = tensor_points(uniform_axes(prob.domain, size))
+                out[name, size] = prob.exact_gradients(nodes)
+    return out
+
+
+def _edge_mask(shape: tuple[int, ...]) -> np.ndarray:
+    """Boundary nodes (first or last index along some axis), flattened in ``np.mgrid`` order."""
+    edge = np.zeros(shape, dtype=bool)
+    for axis in range(len(shape)):
+        index = [slice(None)] * len(shape)
+        for i in (0, shape[axis] - 1):
+            index[axis] = i
+            edge[tuple(index)] = True
+    return edge.reshape(-1)
+
+
+class GridAccuracy:
+    """Grid methods on uniform grids over each problem's domain, by points per axis.
+
+    The sizes are the sweep's for one dimension (``DEFAULT_GRID_SIZES[1]``, 8 to 4096). The error
+    is the max-norm relative error over the grid's interior or its edge nodes, as in the sweep.
+    """
+
+    params = [labels("grid"), list(GRID_PROBLEMS), list(GRID_SIZES), list(REGIONS)]
+    param_names = ["label", "problem", "grid_size", "region"]
+    timeout = 300
+
+    def setup_cache(self) -> dict:
+        return _grid_truths()
+
+    def setup(self, truths: dict, label: str, problem: str, grid_size: int, region: str) -> None:
+        from methods.grids import sample, uniform_axes
+
+        config = CONFIGS[label]
+        prob = get_problem(problem)
+        require(config, prob)
+        axes = uniform_axes(prob.domain, grid_size)
+        mask = _edge_mask(tuple(a.size for a in axes))
+        if region == "interior":
+            mask = ~mask
+        if not mask.any():
+            raise NotImplementedError(f"a grid of {grid_size} points per axis has no {region}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                grads = config.build().grid_gradient(sample(prob.function, axes), *axes)
+            except Exception as exc:
+                raise NotImplementedError(f"{label} raised {type(exc).__name__}: {exc}") from exc
+        est = np.stack([np.asarray(g, dtype=float).reshape(-1) for g in grads], axis=1)
+        truth = truths[problem, grid_size]
+        self.error = gradient_error(est[mask].reshape(-1), truth[mask].reshape(-1))[1]
+
+    def track_relative_error(self, truths, label, problem, grid_size, region) -> float:
+        return self.error
+
+    track_relative_error.unit = "relative error"

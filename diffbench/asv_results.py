@@ -1,0 +1,584 @@
+"""``diffbench from-asv``: asv's stored results as the sweep's tidy table, figures and report.
+
+``asv run`` stores one JSON file per machine, commit and environment under
+``.asv/results/<machine>/``, and the benchmark definitions (parameter names, units) in
+``.asv/results/benchmarks.json``. Each benchmark's values are stored flattened in the product
+order of its parameters (last parameter fastest), the parameter values as ``repr`` strings
+(read back here with :func:`ast.literal_eval`, never ``eval``), NaN for a skipped combination
+and ``null`` for a failed one.
+
+Benchmarks of the suite in ``benchmarks/`` become rows of :data:`diffbench.store.COLUMNS` by
+their parameter names (:data:`TABLE_PARAMS`): ``label`` (a configuration's label: an
+``accuracy`` row) or ``method`` (a method name with its default settings and step: a ``cost``
+row, at the problem's first point, as the sweep's), ``problem`` (or ``n``: ``rosenbrock-<n>``),
+``point``, ``step``, ``grid_size`` and ``region``. ``track_*`` values with
+``unit = "relative error"`` fill ``rel_error``, with ``unit = "evaluations"`` ``nfev``, and
+``time_*`` values ``time`` (asv's median seconds per call); the benchmarks of one parameter
+combination share its row. Every other value (ratios, peak memory, benchmarks with other
+parameters) is listed in :data:`OTHER_FILE`.
+
+asv records a skipped combination and a NaN the same way, so a NaN becomes a row with status
+``skipped`` (the suite skips what cannot run here, what raised and what returned NaN; ``asv run
+--show-stderr`` prints which); combinations that are not measurements at all (a point index
+beyond a problem's points) are left out. A failed benchmark becomes a row with status ``error``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import product
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .store import (
+    COLUMNS,
+    RESULTS_FILE,
+    ResultsFileError,
+    measurement_key,
+    results_path,
+    rows_to_frame,
+    write_run_info,
+)
+
+__all__ = [
+    "AsvResultsError",
+    "AsvRun",
+    "DEFAULT_RESULTS_DIR",
+    "DEFAULT_OUTPUT",
+    "OTHER_FILE",
+    "TABLE_PARAMS",
+    "list_runs",
+    "read_asv_results",
+    "from_asv",
+    "add_parser",
+    "handle",
+]
+
+DEFAULT_RESULTS_DIR = ".asv/results"
+DEFAULT_OUTPUT = "reports/asv"
+#: Values of the run that are not rows of the table: ``benchmark, parameters, value, unit``.
+OTHER_FILE = "asv_other.csv"
+#: Parameter names that map onto columns of the results table.
+TABLE_PARAMS = frozenset(
+    {"label", "method", "problem", "n", "point", "step", "grid_size", "region"}
+)
+_ACCURACY_UNIT = "relative error"
+
+
+class AsvResultsError(ResultsFileError):
+    """asv results that are missing or cannot be read (reported as one line, exit status 2)."""
+
+
+@dataclass(frozen=True)
+class AsvRun:
+    """One stored asv result file: a machine, a commit and an environment."""
+
+    path: Path
+    machine: str
+    commit_hash: str
+    env_name: str
+    date: int
+    last_started: int
+
+    @property
+    def run_id(self) -> str:
+        """``asv-<machine>-<commit[:8]>-<env>``, the ``run_id`` of its rows."""
+        return f"asv-{self.machine}-{self.commit_hash[:8]}-{self.env_name}"
+
+
+# --------------------------------------------------------------------------------------------
+# reading asv's files
+# --------------------------------------------------------------------------------------------
+def _load_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise AsvResultsError(f"{str(path)!r} is not readable asv JSON ({exc}).") from None
+
+
+def _check_dir(results_dir: str | os.PathLike) -> Path:
+    root = Path(results_dir)
+    if not root.is_dir():
+        raise AsvResultsError(
+            f"no asv results directory at {str(root)!r}; run `asv machine --yes` once, then "
+            "`asv run` (or `make asv`)."
+        )
+    return root
+
+
+def _benchmarks(root: Path) -> dict[str, dict]:
+    path = root / "benchmarks.json"
+    if not path.is_file():
+        raise AsvResultsError(
+            f"{str(root)!r} has no benchmarks.json: not an asv results directory, or `asv run` "
+            "has not finished."
+        )
+    data = _load_json(path)
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k != "version"}
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise AsvResultsError(f"{str(path)!r} is not an asv benchmarks.json.")
+    return data
+
+
+def list_runs(results_dir: str | os.PathLike = DEFAULT_RESULTS_DIR) -> list[AsvRun]:
+    """The result files under ``results_dir``, oldest run first.
+
+    Raises
+    ------
+    AsvResultsError
+        The directory is missing, or a result file is not asv's.
+    """
+    root = _check_dir(results_dir)
+    runs = []
+    for path in sorted(root.glob("*/*.json")):
+        if path.name == "machine.json":
+            continue
+        data = _load_json(path)
+        try:
+            started = [v[3] for v in data["results"].values() if len(v) > 3 and v[3] is not None]
+            runs.append(
+                AsvRun(
+                    path=path,
+                    machine=str(data["params"]["machine"]),
+                    commit_hash=str(data["commit_hash"]),
+                    env_name=str(data["env_name"]),
+                    date=int(data.get("date") or 0),
+                    last_started=int(max(started, default=0)),
+                )
+            )
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            raise AsvResultsError(
+                f"{str(path)!r} is not an asv result file (no commit_hash, env_name, params or "
+                "results)."
+            ) from None
+    return sorted(runs, key=lambda r: (r.last_started, r.date))
+
+
+def _select(runs: list[AsvRun], root: Path, commit: str | None) -> AsvRun:
+    if not runs:
+        raise AsvResultsError(f"no asv result files in {str(root)!r}; run `asv run` first.")
+    if commit:
+        runs = [r for r in runs if r.commit_hash.startswith(commit)]
+        if not runs:
+            raise AsvResultsError(f"no asv results for a commit starting with {commit!r}.")
+    return runs[-1]
+
+
+def _param_values(params: Any, where: str) -> list[list[Any]]:
+    """asv's stored parameter ``repr`` strings, parsed safely."""
+    if not isinstance(params, list) or not all(isinstance(p, list) for p in params):
+        raise AsvResultsError(f"{where}: the parameters are not a list of lists.")
+    out = []
+    for values in params:
+        parsed = []
+        for text in values:
+            try:
+                parsed.append(ast.literal_eval(text))
+            except (ValueError, SyntaxError, TypeError):
+                raise AsvResultsError(
+                    f"{where}: parameter value {text!r} is not a Python literal."
+                ) from None
+        out.append(parsed)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# rows
+# --------------------------------------------------------------------------------------------
+class _Lookup:
+    """Method configurations and problems by the names asv stored, looked up once per read."""
+
+    def __init__(self) -> None:
+        import methods
+
+        from .sweep import resolve_methods
+
+        self.by_label = {c.label: c for c in resolve_methods()}
+        self.defaults = {
+            c.name: c for c in resolve_methods([{"name": n} for n in methods.method_names()])
+        }
+        self.problems: dict[str, Any] = {}
+
+    def config(self, label: str | None, name: str | None) -> Any:
+        """The configuration of a label (or of a method name's defaults), or None if unknown."""
+        if label is None:
+            return self.defaults.get(name)
+        found = self.by_label.get(label)
+        return found or next((c for c in self.defaults.values() if c.label == label), None)
+
+    def problem(self, name: str) -> Any:
+        """The battery problem of that name (``rosenbrock-<n>`` too), or None if unknown."""
+        from .problems import get_problem
+
+        if name not in self.problems:
+            try:
+                self.problems[name] = get_problem(name)
+            except (ValueError, TypeError):
+                self.problems[name] = None
+        return self.problems[name]
+
+
+def _grid_spacing(problem: Any, size: int) -> float:
+    from methods.grids import uniform_axes
+
+    axes = uniform_axes(problem.domain, size)
+    return max(float((a[-1] - a[0]) / (a.size - 1)) for a in axes)
+
+
+def _base_row(
+    run: AsvRun, measure: str, params: Mapping[str, Any], lookup: _Lookup
+) -> dict[str, Any] | None:
+    """The row of one parameter combination, without values; None if it is no measurement."""
+    from .sweep import _point_text  # the sweep's text for a point, so the columns agree
+
+    label = params.get("label")
+    config = lookup.config(label, params.get("method"))
+    problem_name = params.get("problem")
+    if problem_name is None:
+        problem_name = f"rosenbrock-{int(params['n'])}"
+    problem = lookup.problem(problem_name)
+    # cost benchmarks time a problem's first point, as the sweep's cost rows do
+    point = 0 if measure == "cost" else params.get("point")
+    grid_size = params.get("grid_size")
+    region = params.get("region", "point")
+    row: dict[str, Any] = {
+        "run_id": run.run_id,
+        "measure": measure,
+        "problem": problem_name,
+        "point": point,
+        "step": params.get("step"),
+        "grid_size": grid_size,
+        "region": region,
+        "versions": f"asv results of commit {run.commit_hash[:12]}, {run.env_name}, "
+        f"machine {run.machine}",
+        "message": "",
+    }
+    if config is not None:
+        row.update(
+            method=config.name,
+            label=config.label,
+            settings=config.settings_json,
+            family=config.family,
+            kind=config.kind,
+            order=config.order,
+            theoretical_step=config.theoretical_step,
+        )
+    else:
+        shown = str(label if label is not None else params.get("method"))
+        row.update(method=shown.split("(")[0], label=shown, message="not in this registry")
+    if problem is not None:
+        if point is not None and point >= len(problem.points):
+            return None
+        row.update(tags=";".join(sorted(problem.tags)), dim=problem.dim)
+        if point is not None:
+            row["point_values"] = _point_text(problem.points[point])
+        if grid_size is not None:
+            spacing = _grid_spacing(problem, int(grid_size))
+            domain = " x ".join(f"[{lo!r}, {hi!r}]" for lo, hi in problem.domain)
+            row.update(
+                step=spacing,
+                step_used=spacing,
+                nfev=int(grid_size) ** problem.dim,
+                point_values=f"grid {domain}",
+            )
+    row["key"] = measurement_key(
+        measure,
+        problem_name,
+        point,
+        row["label"],
+        row["step"] if grid_size is None else None,
+        grid_size,
+        region,
+    )
+    return row
+
+
+def _set_value(row: dict, column: str, value: Any, stats: Mapping[str, Any]) -> None:
+    """Put one benchmark value into its column; remember the outcome for the row's status."""
+    outcomes = row.setdefault("_outcomes", [])
+    if value is None:
+        outcomes.append("error")
+    elif isinstance(value, float) and math.isnan(value):
+        outcomes.append("skipped")
+    else:
+        outcomes.append("ok")
+        row[column] = int(value) if column == "nfev" else float(value)
+        if column == "time":
+            row["time_number"] = stats.get("number")
+            samples = stats.get("samples")
+            if samples:
+                row["time_repeats"] = json.dumps([float(f"{t:.6g}") for t in samples])
+
+
+def _finish(row: dict) -> dict:
+    """Status and message of a row from the outcomes of its values."""
+    outcomes = row.pop("_outcomes", [])
+    notes = [row["message"]] if row["message"] else []
+    if "error" in outcomes:
+        status = "error"
+        notes.append("a benchmark failed in asv (`asv run --show-stderr` prints why)")
+    elif "ok" in outcomes:
+        status = "ok"
+    else:
+        status = "skipped"
+        notes.append(
+            "no value from asv: skipped there (not available, raised or returned NaN; "
+            "`asv run --show-stderr` prints which)"
+        )
+    row.update(status=status, message="; ".join(notes))
+    return row
+
+
+def _column(bench: Mapping[str, Any]) -> str | None:
+    """The table column a benchmark's values go to, or None."""
+    if bench.get("type") == "time":
+        return "time"
+    if bench.get("type") == "track":
+        return {_ACCURACY_UNIT: "rel_error", "evaluations": "nfev"}.get(bench.get("unit"))
+    return None
+
+
+def _measure(bench: Mapping[str, Any]) -> str | None:
+    """``accuracy`` (configurations by ``label``) or ``cost`` (methods by name, default
+    settings and step) for benchmarks that are rows of the table, else None."""
+    names = set(bench.get("param_names") or ())
+    if not names or not names <= TABLE_PARAMS or _column(bench) is None:
+        return None
+    if not ({"label", "method"} & names and {"problem", "n"} & names):
+        return None
+    return "cost" if "method" in names else "accuracy"
+
+
+def _run_values(run: AsvRun, benchmarks: Mapping[str, dict]) -> tuple[list[dict], list[dict]]:
+    """Table rows and other values of one result file."""
+    data = _load_json(run.path)
+    columns = data.get("result_columns")
+    results = data.get("results")
+    if not isinstance(columns, list) or not isinstance(results, dict):
+        raise AsvResultsError(f"{str(run.path)!r} has no result_columns or results.")
+    rows: dict[str, dict] = {}
+    other: list[dict] = []
+    lookup = _Lookup()
+    for bench_name, entry in results.items():
+        where = f"{str(run.path)!r}, benchmark {bench_name}"
+        if not isinstance(entry, list):
+            raise AsvResultsError(f"{where}: the entry is not a list.")
+        fields = dict(zip(columns, entry, strict=False))
+        values = fields.get("result")
+        bench = benchmarks.get(bench_name)
+        if values is None or bench is None:
+            continue  # no values at all, or a benchmark no longer defined
+        params = _param_values(fields.get("params") or [], where)
+        names = list(bench.get("param_names") or [])
+        combos = list(product(*params)) if params else [()]
+        if len(names) != len(params):
+            raise AsvResultsError(
+                f"{where}: benchmarks.json names {len(names)} parameters, the result file "
+                f"stores {len(params)} (results of an older suite? read them with that suite)."
+            )
+        if not isinstance(values, list) or len(values) != len(combos):
+            raise AsvResultsError(
+                f"{where}: {len(values) if isinstance(values, list) else 'no'} values for "
+                f"{len(combos)} parameter combinations."
+            )
+        measure = _measure(bench)
+        column = _column(bench)
+        for i, (combo, value) in enumerate(zip(combos, values, strict=True)):
+            named = dict(zip(names, combo, strict=True))
+            if measure is None:
+                other.append(
+                    {
+                        "benchmark": bench_name,
+                        "parameters": json.dumps(named, default=repr),
+                        "value": value,
+                        "unit": bench.get("unit", ""),
+                    }
+                )
+                continue
+            base = _base_row(run, measure, named, lookup)
+            if base is None:
+                continue
+            row = rows.setdefault(base["key"], base)
+            number = fields.get("stats_number")
+            samples = fields.get("samples")
+            stats = {
+                "number": number[i] if isinstance(number, list) else None,
+                "samples": samples[i] if isinstance(samples, list) else None,
+            }
+            _set_value(row, column, value, stats)
+    return [_finish(r) for r in rows.values()], other
+
+
+def read_asv_results(
+    results_dir: str | os.PathLike = DEFAULT_RESULTS_DIR, *, commit: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, AsvRun]:
+    """Read one asv run into the sweep's results table.
+
+    Parameters
+    ----------
+    results_dir : path-like, default ``.asv/results``
+        asv's results directory (``results_dir`` of ``asv.conf.json``).
+    commit : str, optional
+        A commit hash or its prefix; default the run that finished last.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame, AsvRun)
+        The table (columns :data:`diffbench.store.COLUMNS`), the other values (columns
+        ``benchmark, parameters, value, unit``) and the run they come from.
+
+    Raises
+    ------
+    AsvResultsError
+        A missing directory, no results, or files that are not asv's.
+    """
+    root = _check_dir(results_dir)
+    benchmarks = _benchmarks(root)
+    run = _select(list_runs(root), root, commit)
+    rows, other = _run_values(run, benchmarks)
+    if not rows:
+        raise AsvResultsError(
+            f"{str(run.path)!r} holds no accuracy or cost benchmarks of this suite."
+        )
+    table = rows_to_frame(rows)
+    others = pd.DataFrame(other, columns=["benchmark", "parameters", "value", "unit"])
+    return table, others, run
+
+
+def _write_table(table: pd.DataFrame, out_dir: Path) -> Path:
+    from .store import ResultsWriter, check_writable
+
+    check_writable(out_dir)
+    path = out_dir / RESULTS_FILE
+    if path.exists():
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            header = fh.readline().rstrip("\n")
+        if header != ",".join(COLUMNS):
+            raise AsvResultsError(
+                f"{str(path)!r} exists and is not a diffbench results file; it was left "
+                "untouched. Choose another --output."
+            )
+        path.unlink()
+    with ResultsWriter(path) as writer:
+        writer.append(table.to_dict("records"))
+    return path
+
+
+def from_asv(
+    results_dir: str | os.PathLike = DEFAULT_RESULTS_DIR,
+    output: str | os.PathLike = DEFAULT_OUTPUT,
+    *,
+    commit: str | None = None,
+    report: bool = True,
+) -> dict[str, Any]:
+    """Write an asv run as ``results.csv``, ``asv_other.csv``, figures and ``REPORT.md``.
+
+    Parameters
+    ----------
+    results_dir : path-like, default ``.asv/results``
+        asv's results directory.
+    output : path-like, default ``reports/asv``
+        Directory for the files (the layout of ``diffbench run --output``).
+    commit : str, optional
+        Commit hash prefix of the run to read; default the run that finished last.
+    report : bool, default True
+        Also draw the figures and write the report (``diffbench.report.write_report``).
+
+    Returns
+    -------
+    dict
+        ``run`` (:class:`AsvRun`), ``rows`` (int), ``results`` / ``other`` / ``report`` (paths;
+        ``report`` is None without a report).
+    """
+    table, others, run = read_asv_results(results_dir, commit=commit)
+    out_dir = Path(output)
+    results = _write_table(table, out_dir)
+    other_path = out_dir / OTHER_FILE
+    others.to_csv(other_path, index=False)
+    write_run_info(
+        out_dir,
+        {
+            "run_id": run.run_id,
+            "started": datetime.fromtimestamp(run.last_started / 1000, UTC).isoformat(
+                timespec="seconds"
+            ),
+            "versions": table["versions"].iloc[0],
+            "config": {
+                "source": "asv",
+                "results_dir": str(results_dir),
+                "result_file": str(run.path),
+                "commit": run.commit_hash,
+                "machine": run.machine,
+                "env_name": run.env_name,
+            },
+            "status": "complete",
+        },
+    )
+    report_path = None
+    if report:
+        from .report import write_report
+
+        report_path = write_report(out_dir)
+    return {
+        "run": run,
+        "rows": len(table),
+        "results": results,
+        "other": other_path,
+        "report": report_path,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# the subcommand
+# --------------------------------------------------------------------------------------------
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``from-asv`` to the ``diffbench`` command's ``subparsers``."""
+    p = subparsers.add_parser(
+        "from-asv",
+        help="turn asv's stored results into results.csv, the figures and the report",
+        description=(
+            "Read the results of `asv run` (one machine, commit and environment: by default "
+            "the run that finished last) into the same table as `diffbench run`, then draw "
+            "the same figures and write the report. Ratios and peak memory go to "
+            f"OUTPUT/{OTHER_FILE}."
+        ),
+    )
+    p.add_argument(
+        "results_dir",
+        nargs="?",
+        default=DEFAULT_RESULTS_DIR,
+        metavar="RESULTS_DIR",
+        help=f"asv's results directory (default {DEFAULT_RESULTS_DIR})",
+    )
+    p.add_argument(
+        "--output",
+        default=DEFAULT_OUTPUT,
+        metavar="DIR",
+        help=f"output directory (default {DEFAULT_OUTPUT})",
+    )
+    p.add_argument("--commit", metavar="HASH", help="commit (prefix) of the run to read")
+    p.add_argument("--no-report", action="store_true", help="write the table only")
+    p.set_defaults(handler=handle)
+    return p
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run ``diffbench from-asv``; errors propagate as exceptions (one line, exit 2)."""
+    out = from_asv(args.results_dir, args.output, commit=args.commit, report=not args.no_report)
+    run = out["run"]
+    print(
+        f"read asv results of commit {run.commit_hash[:12]} ({run.env_name}, machine "
+        f"{run.machine}): wrote {out['rows']} rows to {results_path(args.output)}"
+        + (f" and {out['report']}" if out["report"] else "")
+    )
+    return 0
