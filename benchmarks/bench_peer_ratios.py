@@ -62,6 +62,8 @@ POINTS = {"start": 0, "near-minimum": 1}
 RICHARDSON_SETTINGS: dict[str, tuple[dict[str, Any], float | None]] = {
     "default": ({}, None),
     "matched": ({"levels": 2}, 2.0),
+    # the same, all 2 n (levels + 1) points in one call of the (vectorized) user function
+    "batched": ({"levels": 2, "vectorized": True}, 2.0),
 }
 #: Relative errors at or below this floor (4 ulp of the gradient's scale) count as equal: at
 #: that level they move by an ulp or two with the order of floating-point operations.
