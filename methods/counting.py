@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -78,6 +78,34 @@ class CountedFunction:
             if not math.isfinite(y):
                 self._warn_nonfinite(x, y)
             return y
+        return self._scalar(x, y)
+
+    def each(self, points: Iterable[Any]) -> list:
+        """Evaluate ``f`` at each point, one call per point; return the list of values.
+
+        The same as calling this object on every point, in one loop: the per-point path of
+        stencil methods, where the cost of calling f matters.
+        """
+        f, out = self.f, []
+        append = out.append
+        for x in points:
+            self.nfev += 1
+            try:
+                y = f(x)
+            except FunctionEvaluationError:
+                raise
+            except Exception as exc:
+                raise self._fail(x, exc) from exc
+            if type(y) in _REAL_SCALARS:
+                if not math.isfinite(y):
+                    self._warn_nonfinite(x, y)
+                append(y)
+            else:
+                append(self._scalar(x, y))
+        return out
+
+    def _scalar(self, x: Any, y: Any) -> Any:
+        """Check a value of f that is not a plain real scalar; return it as a scalar."""
         self._check_numeric(x, y)
         shape = np.shape(getattr(y, "value", y))
         if shape not in ((), (1,)):

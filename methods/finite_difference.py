@@ -9,13 +9,14 @@ step actually used is the representable ``(x_i + h_i) - x_i``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import numpy as np
 
 from .base import Method, RawResult
 from .counting import CountedFunction
-from .fornberg import optimal_step, stencil
+from .fornberg import float_stencil, optimal_step
 from .registry import register
 from .validation import check_choice, representable_step
 
@@ -72,10 +73,8 @@ class _FiniteDifference(Method):
         return representable_step(x, step)
 
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
-        offsets_q, weights_q = stencil(self.scheme, 1, self.order)
-        used = [j for j, w in enumerate(weights_q) if w != 0]
-        offsets = np.array([float(offsets_q[j]) for j in used])
-        weights = np.array([float(weights_q[j]) for j in used])
+        offsets_t, weights_t = float_stencil(self.scheme, 1, self.order)
+        offsets, weights = np.array(offsets_t), np.array(weights_t)
         h = self._steps(x, step)
         n, k = x.size, offsets.size
         centre = offsets == 0  # one-sided stencils: f(x) is shared by every coordinate
@@ -96,11 +95,17 @@ class _FiniteDifference(Method):
         else:
             if centre.any():
                 values[:, centre] = float(f(x.copy()))
-            for i in range(n):
-                point = x.copy()
-                for col, j in enumerate(moved):
-                    point[i] = shifted[i, col]
-                    values[i, j] = float(f(point.copy()))
+
+            # each evaluation gets a fresh point of its own (f may keep or change its argument)
+            def points() -> Iterator[np.ndarray]:
+                copy = x.copy
+                for i, row in enumerate(shifted.tolist()):
+                    for value in row:
+                        point = copy()
+                        point[i] = value
+                        yield point
+
+            values[:, moved] = np.array(f.each(points()), dtype=float).reshape(n, moved.size)
         with np.errstate(all="ignore"):
             value = (values @ weights) / h
         return RawResult(value=value, step=h)

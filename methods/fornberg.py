@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 __all__ = [
     "SCHEMES",
     "ErrorModel",
+    "float_stencil",
     "Stencil",
     "error_model",
     "fornberg_weights",
@@ -276,6 +277,20 @@ def optimal_step(scheme: str, deriv: int = 1, accuracy: int = 2, *, eps: float =
     if isinstance(eps, bool) or not isinstance(eps, float | int) or not 0 < eps < 1:
         raise ValueError(f"`eps` must be a real number in (0, 1), got {eps!r}.")
     em = error_model(scheme, deriv, accuracy)
-    m, p = em.deriv, em.order
-    ratio = m * em.abs_weight_sum / (p * abs(em.truncation))
-    return float((float(ratio) * eps) ** (1.0 / (p + m)))
+    return float((_step_ratio(scheme, em.deriv, em.order) * eps) ** (1.0 / (em.order + em.deriv)))
+
+
+@lru_cache(maxsize=256)
+def _step_ratio(scheme: str, m: int, p: int) -> float:
+    # m S / (p |C|), exact then rounded once; pure, so caching it is safe (it sits on the
+    # per-call path of every finite difference with a default step)
+    em = _error_model(scheme, m, p)
+    return float(m * em.abs_weight_sum / (p * abs(em.truncation)))
+
+
+@lru_cache(maxsize=256)
+def float_stencil(scheme: str, deriv: int = 1, accuracy: int = 2) -> tuple[tuple, tuple]:
+    """:func:`stencil` in float64, without zero weights: ``(offsets, weights)`` as tuples."""
+    offsets, weights = stencil(scheme, deriv, accuracy)
+    used = [j for j, w in enumerate(weights) if w != 0]
+    return tuple(float(offsets[j]) for j in used), tuple(float(weights[j]) for j in used)
