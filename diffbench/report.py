@@ -125,9 +125,7 @@ def method_summary(df: pd.DataFrame) -> pd.DataFrame:
                     cs["nfev"].astype(float).to_numpy() / cs["dim"].astype(float).to_numpy()
                 ),
                 "time": _median(cs["time"]),
-                "prepare_time": _median(cs["prepare_time"])
-                if "prepare_time" in cs
-                else math.nan,
+                "prepare_time": _median(cs["prepare_time"]) if "prepare_time" in cs else math.nan,
                 "smooth_problems": int(bs["best_rel_error"].notna().sum()),
                 "failures": int((b["failed"] | (b["best_rel_error"] > WRONG)).sum()),
             }
@@ -335,6 +333,149 @@ def recommendations(df: pd.DataFrame, summary: pd.DataFrame | None = None) -> li
 # --------------------------------------------------------------------------------------------
 # rendering
 # --------------------------------------------------------------------------------------------
+#: Packages every diffbench install has; a method needing anything else wraps an optional peer.
+CORE_PACKAGES = frozenset({"numpy", "scipy", "sympy", "mpmath"})
+
+
+def is_peer(method: str) -> bool:
+    """Whether a registered method wraps an optional peer library (it needs a non-core package)."""
+    try:
+        import methods
+
+        return any(r not in CORE_PACKAGES for r in methods.method_class(method).requires)
+    except Exception:  # a method not registered here
+        return False
+
+
+def source_of(method: str) -> str:
+    """Who wrote a method: the library it wraps (``requires``), or ``diffbench``."""
+    try:
+        import methods
+
+        return ", ".join(methods.method_class(method).requires) or "diffbench"
+    except Exception:  # a method not registered here
+        return "?"
+
+
+def peer_comparison(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary rows of every family that has a peer: peers next to the other methods of it.
+
+    Columns: those of :func:`method_summary` plus ``peer`` (bool) and ``source`` (the library
+    wrapped, or ``diffbench`` for methods written here).
+    """
+    s = summary.copy()
+    s["peer"] = [is_peer(m) for m in s["method"]]
+    s["source"] = [source_of(m) for m in s["method"]]
+    families = set(s.loc[s["peer"], "family"])
+    out = s[s["family"].isin(families)]
+    return out.sort_values(["family", "peer"], kind="stable").reset_index(drop=True)
+
+
+def estimate_calibration(df: pd.DataFrame) -> pd.DataFrame:
+    """How well each method's own error estimate describes its true error.
+
+    Over the accuracy rows (status ok) of every method that returns an estimate: ``rows``;
+    ``coverage``, the fraction of rows whose estimate is at least the true absolute error
+    (max-norm over coordinates for both); ``coverage_smooth``, the same on the smooth problems;
+    ``median_ratio``, the median of estimate / true error over rows with a non-zero true error
+    (above 1: the estimate is conservative); ``underestimate_10x``, the fraction of rows whose
+    estimate is more than 10x below the true error.
+    """
+    acc = df[(df["measure"] == "accuracy") & (df["status"] == "ok")]
+    acc = acc[acc["error_estimate"].notna() & acc["abs_error"].notna()]
+    smooth = set(smooth_problems(df))
+    rows = []
+    for label, g in acc.groupby("label", sort=False):
+        est = g["error_estimate"].to_numpy(dtype=float)
+        err = g["abs_error"].to_numpy(dtype=float)
+        in_smooth = g["problem"].isin(smooth).to_numpy()
+        nonzero = err > 0
+        ratio = est[nonzero] / err[nonzero]
+        rows.append(
+            {
+                "label": label,
+                "method": g["method"].iloc[0],
+                "rows": len(g),
+                "coverage": float(np.mean(est >= err)),
+                "coverage_smooth": float(np.mean(est[in_smooth] >= err[in_smooth]))
+                if in_smooth.any()
+                else math.nan,
+                "median_ratio": float(np.median(ratio)) if ratio.size else math.nan,
+                "underestimate_10x": float(np.mean(est < err / 10)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _peer_section(summary: pd.DataFrame) -> list[str]:
+    comp = peer_comparison(summary)
+    if comp.empty:
+        return ["No peer library ran (install them with `pip install 'diffbench[peers]'`).", ""]
+    lines = [
+        "Every optional peer library measured in this run, next to diffbench's own methods and the "
+        "numpy/scipy functions of the same family, on the same problems and points (`source`: "
+        "the library wrapped; medians over the smooth problems; "
+        "`failures` counts problems of any kind with best error above 0.001 or no finite "
+        "estimate; `prepare (once)` is compiling or tracing, kept out of the time per gradient).",
+        "",
+    ]
+    rows = [
+        [
+            r["family"],
+            r["source"],
+            f"`{r['label']}`",
+            _fmt(r["median_best_error"]),
+            _fmt(r["median_default_error"]),
+            "-" if math.isnan(r["nfev_per_coordinate"]) else f"{r['nfev_per_coordinate']:.3g}",
+            _fmt_time(r["time"]),
+            _fmt_time(r["prepare_time"]),
+            str(r["failures"]),
+        ]
+        for _, r in comp.iterrows()
+    ]
+    header = [
+        "family",
+        "source",
+        "method",
+        "best error",
+        "default-step error",
+        "nfev / n",
+        "time / gradient",
+        "prepare (once)",
+        "failures",
+    ]
+    lines.append(_table(header, rows, ["---"] * 3 + ["--:"] * 6))
+    return [*lines, ""]
+
+
+def _calibration_section(df: pd.DataFrame) -> list[str]:
+    cal = estimate_calibration(df)
+    if cal.empty:
+        return ["No method in this run returned an error estimate.", ""]
+    lines = [
+        "Methods that return their own error estimate, against the true error (both absolute, "
+        "max-norm over coordinates, every accuracy row with a result). `coverage`: how often the "
+        "estimate is at least the true error; `ratio`: median of estimate / true error (above 1 "
+        "is conservative); `10x under`: how often the estimate is more than 10x too small, the "
+        "case that misleads a user.",
+        "",
+    ]
+    rows = [
+        [
+            f"`{r['label']}`",
+            str(r["rows"]),
+            f"{100 * r['coverage']:.0f} %",
+            "-" if math.isnan(r["coverage_smooth"]) else f"{100 * r['coverage_smooth']:.0f} %",
+            _fmt(r["median_ratio"]),
+            f"{100 * r['underestimate_10x']:.0f} %",
+        ]
+        for _, r in cal.iterrows()
+    ]
+    header = ["method", "rows", "coverage", "coverage (smooth)", "ratio", "10x under"]
+    lines.append(_table(header, rows, ["---"] + ["--:"] * 5))
+    return [*lines, ""]
+
+
 def _table(header: list[str], rows: list[list[str]], align: list[str] | None = None) -> str:
     align = align or ["---"] * len(header)
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
@@ -489,7 +630,11 @@ def render_report(
     lines.append(_table(["method", *[f"`{p}`" for p in problems]], mat_rows))
     for fig in figures.get("overview", []):
         lines += ["", f"![Best attainable relative error, method x problem]({rel(fig)})"]
-    lines += ["", "## Hazards: who fails, and how", ""]
+    lines += ["", "## Peers: the libraries next to ours", ""]
+    lines += _peer_section(summary)
+    lines += ["## Error estimates: are they honest?", ""]
+    lines += _calibration_section(df)
+    lines += ["## Hazards: who fails, and how", ""]
     lines.append(
         "For each hazard tag, the methods that fail on its problems, decided at each method's "
         "best step (so tuning does not help), plus those that only fail at their default step."

@@ -101,6 +101,7 @@ class NumpyGradient(GridMethod):
     name: ClassVar[str] = "numpy-gradient"
     family: ClassVar[str] = "grid"
     kind: ClassVar[str] = "grid"
+    requires: ClassVar[tuple[str, ...]] = ("numpy",)
     #: truncation order inside the grid (edges: ``edge_order``)
     order: ClassVar[int] = 2
     label_params: ClassVar[tuple[str, ...]] = ("edge_order", "position")

@@ -42,6 +42,7 @@ class ScipyApproxFprime(Method):
     name: ClassVar[str] = "approx-fprime"
     family: ClassVar[str] = "finite-difference"
     kind: ClassVar[str] = "step"
+    requires: ClassVar[tuple[str, ...]] = ("scipy",)
     order: ClassVar[int] = 1
 
     def theoretical_step(self) -> float:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 import pytest
 import sympy
 
@@ -209,3 +210,39 @@ def test_dataframe_source_needs_an_output():
 def test_empty_path_is_reported(tmp_path):
     with pytest.raises(ResultsFileError, match="no results file"):
         report.write_report(Path(tmp_path))
+
+
+def test_estimate_calibration_counts_coverage_and_ratio():
+    rows = []
+    # estimates against true errors, chosen by hand: covered, covered, 100x too small, exact zero
+    cases = [(1e-10, 2e-10), (1e-12, 1e-11), (1e-8, 1e-10), (0.0, 1e-15)]
+    for point, (err, est) in enumerate(cases):
+        row = acc_row("extra", "extrapolation", "adaptive", "smooth-a", "smooth", point, None, err)
+        row["error_estimate"] = est
+        rows.append(row)
+    plain = acc_row("plain", "finite-difference", "step", "smooth-a", "smooth", 0, 1e-3, 1e-9)
+    rows.append(plain)  # no estimate: not in the table
+    cal = report.estimate_calibration(rows_to_frame(rows)).set_index("label")
+    assert list(cal.index) == ["extra"]
+    r = cal.loc["extra"]
+    assert r["rows"] == 4
+    assert r["coverage"] == pytest.approx(0.75)  # 3 of 4 estimates are >= the true error
+    assert r["coverage_smooth"] == pytest.approx(0.75)
+    assert r["median_ratio"] == pytest.approx(2.0)  # ratios 2, 10, 0.01 (zero error excluded)
+    assert r["underestimate_10x"] == pytest.approx(0.25)
+
+
+def test_peer_comparison_puts_peers_next_to_the_same_family():
+    summary = pd.DataFrame(
+        {
+            "label": ["richardson(levels=2)", "numdifftools", "central(order=2)", "jacobi"],
+            "method": ["richardson", "numdifftools", "central", "jacobi"],
+            "family": ["extrapolation", "extrapolation", "finite-difference", "extrapolation"],
+        }
+    )
+    comp = report.peer_comparison(summary)
+    # the finite-difference family has no peer: left out; ours first, then the peers
+    assert list(comp["label"]) == ["richardson(levels=2)", "numdifftools", "jacobi"]
+    assert list(comp["source"]) == ["diffbench", "numdifftools", "jacobi"]
+    assert list(comp["peer"]) == [False, True, True]
+    assert report.is_peer("pytensor") and not report.is_peer("scipy-derivative")
