@@ -14,7 +14,7 @@ import numpy as np
 
 from diffbench.metrics import gradient_error
 from diffbench.problems import get_problem, list_problems
-from diffbench.sweep import DEFAULT_GRID_SIZES
+from diffbench.runner import DEFAULT_GRID_SIZES
 
 from .common import CONFIGS, STEP_PROBLEMS, STEPS, gradient_or_skip, labels, require
 

@@ -1,7 +1,7 @@
 """What the asv suite measures, read from the method registry and the problem battery at import.
 
 New methods join automatically: every registered method and each of its ``variants()`` is a
-configuration (:func:`diffbench.sweep.resolve_methods`, the sweep's own enumeration, so labels and
+configuration (:func:`diffbench.runner.resolve_methods`, the sweep's own enumeration, so labels and
 settings are those of ``diffbench run``). A configuration that cannot run here (an optional peer
 that is not installed, a method raising on a problem or returning NaN) is skipped the asv way,
 by raising ``NotImplementedError`` in ``setup`` with the reason; it is never recorded as zero.
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from diffbench.sweep import MethodConfig, resolve_methods
+from diffbench.runner import MethodConfig, resolve_methods
 
 #: Problems of the step sweep and the grids: the seed, a smooth function and one of each main
 #: hazard. asv runs every parameter combination in its own process (~20-40 ms each here), so the

@@ -19,7 +19,7 @@ _EXPORTS = {
     "register_problem": "problems",
     "rosenbrock": "problems",
     "gradient_error": "metrics",
-    "sweep": "sweep",
+    "sweep": "runner",
     "read_results": "store",
     "write_report": "report",
     "plot_error_vs_step": "plots",

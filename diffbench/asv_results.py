@@ -201,7 +201,7 @@ class _Lookup:
     def __init__(self) -> None:
         import methods
 
-        from .sweep import resolve_methods
+        from .runner import resolve_methods
 
         self.by_label = {c.label: c for c in resolve_methods()}
         self.defaults = {
@@ -239,7 +239,7 @@ def _base_row(
     run: AsvRun, measure: str, params: Mapping[str, Any], lookup: _Lookup
 ) -> dict[str, Any] | None:
     """The row of one parameter combination, without values; None if it is no measurement."""
-    from .sweep import _point_text  # the sweep's text for a point, so the columns agree
+    from .runner import _point_text  # the sweep's text for a point, so the columns agree
 
     label = params.get("label")
     config = lookup.config(label, params.get("method"))

@@ -56,7 +56,7 @@ def _split(values: Sequence[str] | None) -> list[str] | None:
 
 def parse_steps(tokens: Sequence[str] | None) -> Any:
     """``START:STOP[:PER_DECADE]`` or explicit step values, as given on the command line."""
-    from .sweep import DEFAULT_STEPS, StepRange
+    from .runner import DEFAULT_STEPS, StepRange
 
     if tokens is None:
         return None
@@ -84,7 +84,7 @@ def parse_steps(tokens: Sequence[str] | None) -> Any:
 
 
 def _add_run(subparsers: Any) -> None:
-    from .sweep import DEFAULT_GRID_SIZES, DEFAULT_STEPS
+    from .runner import DEFAULT_GRID_SIZES, DEFAULT_STEPS
 
     sizes = "; ".join(f"{d}-D: {', '.join(map(str, s))}" for d, s in DEFAULT_GRID_SIZES.items())
     p = subparsers.add_parser(
@@ -152,8 +152,8 @@ class _Progress:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .runner import sweep
     from .store import results_path
-    from .sweep import sweep
 
     if args.jobs < 1:
         raise CommandError(f"`--jobs` must be a positive integer, got {args.jobs}.")
@@ -271,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Measure how accurately and cheaply each way of computing derivatives works, "
         "against exact SymPy/mpmath ground truth.",
     )
-    from .sweep import versions
+    from .runner import versions
 
     parser.add_argument("--version", action="version", version=versions())
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

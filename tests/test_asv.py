@@ -28,8 +28,8 @@ from benchmarks import bench_accuracy, bench_cost, bench_ratios, common
 from diffbench.asv_results import AsvResultsError, from_asv, read_asv_results
 from diffbench.cli import main
 from diffbench.problems import get_problem
+from diffbench.runner import MethodConfig, resolve_methods
 from diffbench.store import measurement_key, read_results
-from diffbench.sweep import MethodConfig, resolve_methods
 
 REPO = Path(__file__).resolve().parents[1]
 COLUMNS = [

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from diffbench import plots
 from diffbench.problems import Problem
-from diffbench.sweep import StepRange, sweep
+from diffbench.runner import StepRange, sweep
 from methods import GridMethod, Method, RawResult
 
 EPS = float(np.finfo(float).eps)

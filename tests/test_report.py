@@ -13,8 +13,8 @@ import sympy
 
 from diffbench import report
 from diffbench.problems import Problem
+from diffbench.runner import sweep
 from diffbench.store import ResultsFileError, measurement_key, rows_to_frame
-from diffbench.sweep import sweep
 from methods import Method, RawResult
 
 STEPS = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5]

@@ -12,10 +12,9 @@ import pandas as pd
 import pytest
 import sympy
 
-from diffbench import sweep as sweep_module
+import diffbench.runner as sweep_module
 from diffbench.problems import Problem
-from diffbench.store import ResultsFileError, read_results
-from diffbench.sweep import (
+from diffbench.runner import (
     DEFAULT_STEPS,
     StepRange,
     check_grid_sizes,
@@ -23,6 +22,7 @@ from diffbench.sweep import (
     resolve_methods,
     sweep,
 )
+from diffbench.store import ResultsFileError, read_results
 from diffbench.timing import time_call
 from methods import GridMethod, Method, RawResult
 
