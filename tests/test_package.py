@@ -1,4 +1,4 @@
-"""Package-level promises: lazy exports stay what they are, and `methods` never imports `diffbench`."""
+"""Package promises: lazy exports stay what they are; `methods` never imports `diffbench`."""
 
 from __future__ import annotations
 
