@@ -97,23 +97,10 @@ class ExactAccuracy:
     track_relative_error.unit = "relative error"
 
 
-class AdaptiveAccuracy:
+class AdaptiveAccuracy(ExactAccuracy):
     """Adaptive methods (extrapolation, scipy.differentiate, peers) with their own step choice."""
 
     params = [labels("adaptive"), list(ALL_PROBLEMS), list(ALL_POINTS)]
-    param_names = ["label", "problem", "point"]
-    timeout = 300
-
-    def setup_cache(self) -> dict:
-        return _point_truths()
-
-    def setup(self, truths: dict, label: str, problem: str, point: int) -> None:
-        self.error = _point_error(truths, label, problem, point, None)
-
-    def track_relative_error(self, truths, label, problem, point) -> float:
-        return self.error
-
-    track_relative_error.unit = "relative error"
 
 
 def _grid_truths() -> dict[tuple[str, int], np.ndarray]:

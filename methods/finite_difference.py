@@ -40,6 +40,11 @@ class _FiniteDifference(Method):
     step_rule: str
     vectorized: bool
 
+    def __init__(self, order: int = 1, step_rule: str = "relative", vectorized: bool = False):
+        self.order = order
+        self.step_rule = step_rule
+        self.vectorized = vectorized
+
     @classmethod
     def variants(cls) -> list[dict[str, Any]]:
         """One settings dict per supported order."""
@@ -133,11 +138,6 @@ class ForwardDifference(_FiniteDifference):
     order: int = 1  # the default; an instance's setting shadows it
     orders: ClassVar[tuple[int, ...]] = (1, 2, 3, 4, 5, 6)
 
-    def __init__(self, order: int = 1, step_rule: str = "relative", vectorized: bool = False):
-        self.order = order
-        self.step_rule = step_rule
-        self.vectorized = vectorized
-
 
 @register
 class BackwardDifference(_FiniteDifference):
@@ -151,11 +151,6 @@ class BackwardDifference(_FiniteDifference):
     scheme: ClassVar[str] = "backward"
     order: int = 1  # the default; an instance's setting shadows it
     orders: ClassVar[tuple[int, ...]] = (1, 2, 3, 4, 5, 6)
-
-    def __init__(self, order: int = 1, step_rule: str = "relative", vectorized: bool = False):
-        self.order = order
-        self.step_rule = step_rule
-        self.vectorized = vectorized
 
 
 @register

@@ -242,10 +242,11 @@ def test_central_difference_of_a_quadratic_is_exact_to_rounding(
     coef: tuple[float, float, float], x: float, step: float
 ) -> None:
     # Central differences of order >= 2 have no truncation error on quadratics, at any step: what
-    # is left is the rounding of the values, at most a few eps * |f| / h.
+    # is left is the rounding of the values, at most a few eps * (size of f's terms) / h. The
+    # terms, not |f|: in (a t + b) t + c the inner sum may cancel (a=-1, b=-1 at t=-1).
     a, b, c = coef
     est = get_method("central").derivative(lambda t: (a * t + b) * t + c, x, step=step)
     h = est.step
-    scale = max(abs((a * t + b) * t) + abs(c) for t in (x - h, x + h))
+    scale = max((abs(a * t) + abs(b)) * abs(t) + abs(c) for t in (x - h, x + h))
     exact = 2 * a * x + b
     assert abs(est.value - exact) <= 8 * 2.0**-52 * (scale / h + abs(a * x) + abs(b))
