@@ -637,7 +637,10 @@ def render_report(
     lines += ["## Hazards: who fails, and how", ""]
     lines.append(
         "For each hazard tag, the methods that fail on its problems, decided at each method's "
-        "best step (so tuning does not help), plus those that only fail at their default step."
+        "best step among the swept ones (so tuning within that range does not help), plus those "
+        "that only fail at their default step. Swept steps are absolute (h itself, not scaled "
+        "by |x|): on the large-x problems the best step of a finite difference can lie above "
+        "the range, which is the hazard those problems show (relative default steps avoid it)."
     )
     lines.append("")
     lines += _hazard_section(hazard_findings(df))
