@@ -55,7 +55,9 @@ class Autograd(Method):
     order: ClassVar[None] = None
     requires: ClassVar[tuple[str, ...]] = ("autograd",)
 
-    def prepare(self, f: Callable, n: int) -> Callable[[np.ndarray], np.ndarray]:
+    def prepare(
+        self, f: Callable, n: int, *, warm_up: bool = True
+    ) -> Callable[[np.ndarray], np.ndarray]:
         """Return ``grad(x) -> ndarray`` for ``f`` of ``n`` variables; autograd compiles nothing.
 
         Parameters
@@ -64,6 +66,9 @@ class Autograd(Method):
             A function with a SymPy expression, or a callable written with ``autograd.numpy``.
         n : int
             Number of variables.
+        warm_up : bool, default True
+            Accepted for the common interface; autograd traces at every call, so there is
+            nothing to warm up.
 
         Returns
         -------
@@ -73,6 +78,8 @@ class Autograd(Method):
         import autograd
         import autograd.numpy as anp
 
+        if not isinstance(f, CountedFunction):
+            f = self._check_f(f)
         fun = f.f if isinstance(f, CountedFunction) else f
         if hasattr(fun, "expr") and hasattr(fun, "symbols"):
             if len(fun.symbols) != n:

@@ -15,7 +15,7 @@ import numpy as np
 from .base import GridMethod, RawResult
 from .counting import CountedFunction
 from .registry import register
-from .validation import check_choice
+from .validation import check_choice, representable_step
 
 __all__ = ["Findiff"]
 
@@ -106,17 +106,11 @@ class Findiff(GridMethod):
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
         if step is None:
             step = self.theoretical_step() * np.maximum(1.0, np.abs(x))
-        h = (x + step) - x  # representable step: x + h is exact
-        if np.any(h == 0):
-            i = int(np.argmin(h))
-            raise ValueError(
-                f"`step` {step[i]:g} is below the spacing of doubles at x[{i}] = {float(x[i])!r}: "
-                "x + step == x."
-            )
+        h = representable_step(x, step)  # x + h exact; vanishing or overflowing steps are errors
         from findiff import Diff
 
         m = self._half_width()
-        f0 = f(x)
+        f0 = f(x.copy())  # f may change its argument; x builds every later point
         value = np.empty(x.size)
         for i in range(x.size):
             line = np.empty(2 * m + 1)

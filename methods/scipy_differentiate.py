@@ -126,10 +126,12 @@ class ScipyDerivative(Method):
         check_positive_int("maxiter", self.maxiter)
 
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
-        ok, reason = self.availability()
-        if not ok:
-            raise RuntimeError(f"method {self.name!r} is not available: {reason}.")
-        from scipy.differentiate import derivative
+        try:  # a SciPy without scipy.differentiate (< 1.15): say so, as availability() does
+            from scipy.differentiate import derivative
+        except ImportError:
+            raise RuntimeError(
+                f"method {self.name!r} is not available: {self.availability()[1]}."
+            ) from None
 
         n = x.size
         h0 = np.full(n, float(self.initial_step)) if step is None else step

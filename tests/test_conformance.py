@@ -209,5 +209,8 @@ def test_nan_at_a_perturbed_point_gives_nan_coordinate_and_warning(name, setting
 def test_prepare_gives_the_same_gradient(name, settings):
     method = get_method(name, **settings)
     f = SymbolicFunction(EXPR, (X, Y, Z))
-    prepared = method.prepare(f, 3)
-    np.testing.assert_allclose(prepared(POINT), method.gradient(f, POINT).value, rtol=1e-12)
+    for warm_up in (True, False):  # every method takes the base signature
+        prepared = method.prepare(f, 3, warm_up=warm_up)
+        np.testing.assert_allclose(prepared(POINT), method.gradient(f, POINT).value, rtol=1e-12)
+    with pytest.raises(TypeError, match="`f` must be callable"):
+        method.prepare(42, 3)

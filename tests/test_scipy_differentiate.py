@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 import sympy
@@ -122,6 +124,8 @@ def test_availability_checks_the_version(monkeypatch):
     ok, reason = cls.availability()
     assert not ok
     assert "scipy >= 1.15" in reason and "1.14" in reason
+    # a SciPy without scipy.differentiate: the call says why instead of a bare ImportError
+    monkeypatch.setitem(sys.modules, "scipy.differentiate", None)
     with pytest.raises(RuntimeError, match="not available: needs scipy >= 1.15"):
         get_method("scipy-derivative").derivative(np.exp, 0.3)
 
