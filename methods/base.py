@@ -17,7 +17,7 @@ import numpy as np
 
 from .counting import CountedFunction
 from .estimate import Estimate
-from .validation import check_function, check_point, check_step
+from .validation import check_function, check_point, check_step, representable_step
 
 __all__ = ["Method", "GridMethod", "RawResult", "FAMILIES", "KINDS", "NEEDS"]
 
@@ -70,6 +70,9 @@ class Method:
     label_params: ClassVar[tuple[str, ...]] = ()
     #: Smallest step worth sweeping: 1e-16 for differences, far smaller for the complex step.
     smallest_useful_step: ClassVar[float] = 1e-16
+    #: Whether ``step`` moves ``x`` along the real axis (False for the complex step's ``i h``):
+    #: such a step must survive ``x + h`` in float64, which the base checks once for everyone.
+    steps_along_x: ClassVar[bool] = True
 
     #: Names and defaults of the settings (the parameters of ``__init__``), found once per class.
     _setting_names: ClassVar[tuple[str, ...]] = ()
@@ -158,6 +161,9 @@ class Method:
                 f"`step` is not used by method {self.name!r} (kind 'exact'); pass step=None."
             )
         steps = check_step(step, x.size)
+        if steps is not None and self.steps_along_x:
+            # a step lost in x + h (or overflowing) would give a confident 0 or garbage
+            representable_step(x, steps)
         label = self.label
         counted = CountedFunction(fun, label)
         raw = self._gradient(counted, x, steps)

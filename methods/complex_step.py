@@ -112,6 +112,7 @@ class ComplexStep(Method):
     order: ClassVar[int] = 2
     needs: ClassVar[frozenset[str]] = frozenset({"complex"})
     smallest_useful_step: ClassVar[float] = 1e-300
+    steps_along_x: ClassVar[bool] = False  # the step is imaginary: x + i h never rounds to x
 
     def __init__(self, vectorized: bool = False) -> None:
         self.vectorized = vectorized

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import Method, RawResult
-from .counting import CountedFunction
+from .counting import CountedFunction, FunctionEvaluationError
 from .registry import register
 
 __all__ = ["Numdifftools", "NumdifftoolsComplex"]
@@ -43,7 +43,18 @@ class _NumdifftoolsGradient(Method):
         options: dict[str, Any] = {"method": self._nd_method, "full_output": True}
         if step is not None:
             options["step"] = self._step_generator(nd, step)
-        result = nd.Gradient(f, **options)(x)
+        try:
+            result = nd.Gradient(f, **options)(x)
+        except FunctionEvaluationError:
+            raise
+        except (IndexError, ValueError, ZeroDivisionError) as exc:
+            # numdifftools fails deep inside on steps it cannot use (e.g. a complex step of
+            # 1e-20 leaves it no extrapolation sequence): name what we asked of it
+            asked = "its default steps" if step is None else f"`step` {step.min():.3g}"
+            raise ValueError(
+                f"{self.label}: numdifftools.Gradient failed with {asked} at x: "
+                f"{type(exc).__name__}: {exc or 'no message'}"
+            ) from exc
         n = x.size
         return RawResult(
             value=np.reshape(result.estimate, n),
@@ -101,6 +112,7 @@ class NumdifftoolsComplex(_NumdifftoolsGradient):
     """
 
     name: ClassVar[str] = "numdifftools-complex"
+    steps_along_x: ClassVar[bool] = False  # its step is imaginary, like the complex step
     family: ClassVar[str] = "complex-step"
     needs: ClassVar[frozenset[str]] = frozenset({"complex"})
     smallest_useful_step: ClassVar[float] = 1e-300

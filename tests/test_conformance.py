@@ -214,3 +214,25 @@ def test_prepare_gives_the_same_gradient(name, settings):
         np.testing.assert_allclose(prepared(POINT), method.gradient(f, POINT).value, rtol=1e-12)
     with pytest.raises(TypeError, match="`f` must be callable"):
         method.prepare(42, 3)
+
+
+@pytest.mark.parametrize(
+    ("name", "settings"),
+    [c for c in CONFIGS if methods.method_class(c.values[0]).kind != "exact" and not c.marks],
+)
+def test_a_step_lost_in_rounding_is_a_clear_error(name, settings):
+    # x + 1e-20 == x: a step along x vanishes (an error naming `step`, never a confident 0);
+    # an imaginary step (complex step) does not vanish and works, or fails with a clear error
+    method = get_method(name, **settings)
+    f = SymbolicFunction(EXPR, (X, Y, Z))
+    if method.steps_along_x:
+        with pytest.raises(ValueError, match=r"`step` 1e-20 vanishes at x\[0\]"):
+            method.gradient(f, POINT, step=1e-20)
+    else:
+        try:
+            est = method.gradient(f, POINT, step=1e-20)
+        except ValueError as exc:
+            assert "`step`" in str(exc)
+        else:
+            truth = exact_gradient(POINT)
+            assert np.max(np.abs(est.value - truth)) / np.max(np.abs(truth)) < 1e-12
