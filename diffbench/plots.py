@@ -131,9 +131,10 @@ def best_on_curve(errors: Any) -> tuple[int, float, int, int]:
     """The best step of one error-vs-step curve, robust to a single lucky step.
 
     ``errors`` are ordered by step (NaN for a failed measurement). The score of step ``i`` is the
-    median of the errors at ``i - 1, i, i + 1`` (failures count as infinite; the ends use the
-    two available): an exact cancellation at one step does not make a best step, a plateau does.
-    With fewer than three steps the score is the error itself.
+    median of the errors at ``i - 1, i, i + 1`` (failures count as infinite; an end step scores
+    the larger of its two errors): an exact cancellation at one step does not make a best step, a
+    plateau does (its first step is the best step), and every score is an error that was
+    measured. With fewer than three steps the score is the error itself.
 
     Returns
     -------
@@ -144,8 +145,10 @@ def best_on_curve(errors: Any) -> tuple[int, float, int, int]:
 
     Examples
     --------
-    >>> best_on_curve([1e-3, 1e-6, 0.0, 1e-6, 1e-2])  # the lone zero is luck
-    (2, 1e-06, 1, 3)
+    >>> best_on_curve([1e-3, 1e-6, 0.0, 1e-6, 1e-2])  # the lone zero is luck: score 1e-6
+    (1, 1e-06, 1, 3)
+    >>> best_on_curve([0.0, 1e-6, 1e-6, 1e-6, 1e-3])  # so is a zero at the end
+    (0, 1e-06, 0, 3)
     """
     e = np.asarray(errors, dtype=float)
     e = np.where(np.isnan(e), np.inf, e)
@@ -155,11 +158,10 @@ def best_on_curve(errors: Any) -> tuple[int, float, int, int]:
     if n < 3:
         score = e
     else:
-        padded = np.concatenate([[np.nan], e, [np.nan]])
+        padded = np.concatenate([[np.inf], e, [np.inf]])
         windows = np.stack([padded[:-2], padded[1:-1], padded[2:]])
-        with np.errstate(all="ignore"):
-            score = np.nanmedian(windows, axis=0)
-    i = int(np.argmin(score))
+        score = np.median(windows, axis=0)
+    i = int(np.argmin(score))  # the first step that reaches the best score
     best = float(score[i])
     if not np.isfinite(best):
         finite = np.flatnonzero(np.isfinite(e))

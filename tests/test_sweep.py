@@ -65,6 +65,7 @@ class TinyComplex(Method):
     order = 2
     needs: ClassVar[frozenset] = frozenset({"complex"})
     smallest_useful_step: ClassVar[float] = 1e-300
+    steps_along_x: ClassVar[bool] = False  # the step is imaginary
 
     def _gradient(self, f, x, step):
         h = np.full(x.size, 1e-20) if step is None else step
