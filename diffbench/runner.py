@@ -32,6 +32,7 @@ Nothing here depends on a method's name: what to do with a configuration follows
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import platform
@@ -199,7 +200,10 @@ class MethodConfig:
 
 
 def _config(cls: type, settings: Mapping[str, Any]) -> MethodConfig:
-    instance = cls(**dict(settings))
+    from methods import get_method
+
+    # get_method checks the settings (unknown names, bad values) before anything is measured
+    instance = get_method(cls, **dict(settings))
     ok, reason = cls.availability()
     return MethodConfig(
         cls=cls, settings=dict(settings), label=instance.label, available=ok, reason=reason
@@ -240,6 +244,12 @@ def resolve_methods(methods: Iterable[Any] | None = None) -> list[MethodConfig]:
         elif isinstance(spec, type) and issubclass(spec, registry.Method):
             out.extend(variants_of(spec))
         elif isinstance(spec, Mapping):
+            unknown = set(spec) - {"name", "settings"}
+            if "name" not in spec or unknown:
+                raise ValueError(
+                    "`methods` entries given as dicts must be {'name': ..., 'settings': {...}}, "
+                    f"got {dict(spec)!r}."
+                )
             out.append(_config(registry.method_class(spec["name"]), spec.get("settings", {})))
         elif isinstance(spec, str):
             if spec in registry.method_names():
@@ -345,6 +355,9 @@ def check_grid_sizes(grid_sizes: Any) -> dict[int, tuple[int, ...]]:
     if grid_sizes is None:
         return dict(DEFAULT_GRID_SIZES)
     if isinstance(grid_sizes, Mapping):
+        bad = [d for d in grid_sizes if isinstance(d, bool) or not isinstance(d, int | np.integer)]
+        if bad:
+            raise ValueError(f"`grid_sizes` keys must be dimensions (integers), got {bad[0]!r}.")
         per_dim = {int(d): grid_sizes[d] for d in grid_sizes}
         explicit = True
     else:
@@ -923,6 +936,14 @@ def sweep(
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"`jobs` must be a positive integer, got {jobs!r}.")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"`progress` must be callable or None, got {type(progress).__name__}.")
+    if timing is not None:
+        allowed = set(inspect.signature(time_call).parameters) - {"fn"}
+        if not isinstance(timing, Mapping) or set(timing) - allowed:
+            raise ValueError(
+                f"`timing` must be a dict with keys from {sorted(allowed)}, got {timing!r}."
+            )
     if resume and output is None:
         raise ValueError("`resume` needs `output`, the directory of the run to continue.")
     stored: dict[str, Any] = {}

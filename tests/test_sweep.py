@@ -482,3 +482,21 @@ def test_time_call_limits_repeats_of_slow_calls():
 def test_time_call_rejects_bad_options(kw, match):
     with pytest.raises(ValueError, match=match):
         time_call(lambda: None, **kw)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"timing": {"repeats": 3}}, ValueError, r"`timing` must be a dict with keys from"),
+        ({"methods": [{"nam": "central"}]}, ValueError, r"`methods` entries given as dicts"),
+        ({"methods": [{"name": "central", "settings": {"ordr": 3}}]}, TypeError, "ordr"),
+        ({"methods": [{"name": "central", "settings": {"order": 3}}]}, ValueError, "`order`"),
+        ({"grid_sizes": {"a": [8]}}, ValueError, r"`grid_sizes` keys must be dimensions"),
+        ({"progress": 1}, TypeError, r"`progress` must be callable"),
+    ],
+)
+def test_bad_arguments_are_rejected_before_any_measurement(kwargs, error, match, tmp_path):
+    kwargs = {"methods": ["central"], **kwargs}
+    with pytest.raises(error, match=match):
+        sweep(problems=[exp_problem()], cost=False, output=tmp_path / "run", **kwargs)
+    assert not (tmp_path / "run" / "results.csv").exists()  # nothing was measured or written
