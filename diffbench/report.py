@@ -216,7 +216,10 @@ def hazard_findings(df: pd.DataFrame) -> dict[str, dict[str, Any]]:
                             mode, detail = "default", f"{status} at the default step"
                         elif err > WRONG:
                             mode = "default"
-                            detail = f"default step {_fmt(err)}, best {_fmt(value)}"
+                            detail = (
+                                f"error {_fmt(err)} at the default step, {_fmt(value)} at the "
+                                "best step"
+                            )
                 if mode:
                     fine = False
                     modes[mode].setdefault(label, []).append((problem, detail))
@@ -248,8 +251,18 @@ def recommendations(df: pd.DataFrame, summary: pd.DataFrame | None = None) -> li
     def leaders(frame: pd.DataFrame, col: str) -> pd.DataFrame:
         """The methods at rounding level in ``col``, else those within 2x of the best."""
         frame = frame[frame[col].notna()].sort_values(col)
+        if frame.empty:  # e.g. a run without the cost pass has no default-step errors
+            return frame
         at_floor = frame[frame[col] <= floor]
         return at_floor if len(at_floor) else frame[frame[col] <= 2 * frame[col].iloc[0]]
+
+    def each(frame: pd.DataFrame, k: int = 3) -> str:
+        """Labels with their own default-step error and evaluations per coordinate."""
+        return ", ".join(
+            f"`{r.label}` ({_fmt(r.median_default_error)}, {r.nfev_per_coordinate:.3g} "
+            "evaluations per coordinate)"
+            for r in frame.head(k).itertuples()
+        )
 
     def blackbox(label: str, method: str, family: str) -> bool:
         needs = _needs(method)
@@ -263,21 +276,21 @@ def recommendations(df: pd.DataFrame, summary: pd.DataFrame | None = None) -> li
         f"**Most accurate**: {len(top)} method(s) {what} on smooth problems "
         f"(median best error {_fmt(top['median_best_error'].max())} or less): {names(top)}."
     )
-    if not other.empty:
-        d = leaders(other, "median_default_error")
+    d = leaders(other, "median_default_error") if not other.empty else other
+    if not d.empty:
         out.append(
             f"**If you can run f on complex numbers, dual numbers or have its formula**: "
             f"{names(d)} give {_fmt(d['median_default_error'].max())} or better with no step "
             "to choose. Check the hazards below: they differentiate the program, so they "
             "inherit its cancellation."
         )
+    bb = bb[bb["median_default_error"].notna()]
     if not bb.empty:
         d = bb.sort_values("median_default_error").head(3)
         t = bb.sort_values("median_best_error").iloc[0]
         out.append(
-            f"**If f is a black box** (real evaluations only): with default settings "
-            f"{names(d, 3)} (median error {_fmt(d['median_default_error'].iloc[0])}, "
-            f"{d['nfev_per_coordinate'].iloc[0]:.3g} evaluations per coordinate); with a tuned "
+            f"**If f is a black box** (real evaluations only), the most accurate at their default "
+            f"settings (median error): {each(d)}; with a tuned "
             f"step, `{t['label']}` reaches {_fmt(t['median_best_error'])}"
             + (
                 f" at step ~{_fmt(t['best_step'])} (theory {_fmt(t['theoretical_step'])})."
@@ -290,10 +303,12 @@ def recommendations(df: pd.DataFrame, summary: pd.DataFrame | None = None) -> li
         if lead["failures"] > sturdy["failures"].iloc[0]:
             r = sturdy.iloc[0]
             out.append(
-                f"**Black box, robust**: `{lead['label']}` fails on {int(lead['failures'])} of "
-                f"{df['problem'].nunique()} problems (see the hazards); `{r['label']}` fails on "
-                f"{int(r['failures'])} with median error {_fmt(r['median_default_error'])} at its "
-                f"default step ({r['nfev_per_coordinate']:.3g} evaluations per coordinate)."
+                f"**Black box, robust**: `{r['label']}` fails on {int(r['failures'])} of "
+                f"{df['problem'].nunique()} problems, with median error "
+                f"{_fmt(r['median_default_error'])} at its default step "
+                f"({r['nfev_per_coordinate']:.3g} evaluations per coordinate); the most accurate "
+                f"black-box default above, `{lead['label']}`, fails on {int(lead['failures'])} "
+                "(see the hazards)."
             )
         good = bb[bb["median_default_error"] <= 1e-8]
         if not good.empty:
@@ -310,8 +325,9 @@ def recommendations(df: pd.DataFrame, summary: pd.DataFrame | None = None) -> li
         out.append(f"**Fastest with 8+ correct digits at the default step**: {fastest}.")
     stepped = s[s["window_decades"].notna() & (s["kind"] == "step")]
     if not stepped.empty:
-        wide = stepped.sort_values("window_decades", ascending=False).head(3)
-        narrow = stepped.sort_values("window_decades").head(3)
+        widest, narrowest = stepped["window_decades"].max(), stepped["window_decades"].min()
+        wide = stepped[stepped["window_decades"] == widest]
+        narrow = stepped[stepped["window_decades"] == narrowest]
         out.append(
             f"**Step choice**: the error of {names(wide, 3)} stays within 10x of its best over "
             f"{wide['window_decades'].iloc[0]:.2f} decades of step (median); for "
@@ -320,12 +336,19 @@ def recommendations(df: pd.DataFrame, summary: pd.DataFrame | None = None) -> li
         )
     robust = s.sort_values(["failures", "median_best_error"])
     robust = robust[robust["failures"] == robust["failures"].iloc[0]]
+    worst = s.sort_values("failures", ascending=False, kind="stable").head(3)
+    worst = worst[worst["failures"] > robust["failures"].iloc[0]]
     out.append(
         f"**Fewest failures over all {df['problem'].nunique()} problems** (best error above "
         f"{WRONG:g} or no finite estimate): {names(robust)} with "
-        f"{int(robust['failures'].iloc[0])}; the most: "
-        f"{names(s.sort_values('failures', ascending=False).head(3), 3)} with "
-        f"{int(s['failures'].max())}."
+        f"{int(robust['failures'].iloc[0])}"
+        + (
+            "; the most: "
+            + ", ".join(f"`{r.label}` ({int(r.failures)})" for r in worst.itertuples())
+            + "."
+            if not worst.empty
+            else "."
+        )
     )
     return out
 
@@ -670,8 +693,14 @@ def render_report(
         "- Best error at a point: the smallest 3-step running median of the error over the "
         "step range, so one lucky step (an exact cancellation) does not count; then the worst "
         "of the problem's points.",
-        "- Steps: `step` is the value passed to `gradient(step=...)` (methods apply their own "
-        "step rule, e.g. `h = step * max(1, |x|)`); figures plot the step actually used.",
+        "- Steps: `step` is the h passed to `gradient(step=...)`, absolute (not scaled by |x|); "
+        "figures plot the step actually used, the representable (x + h) - x. Default steps follow "
+        "each method's own rule (finite differences: the error-model optimum times max(1, |x|)).",
+        "- `prepare (once)`: time of `prepare(f, n)`, the one-time work per function (JAX "
+        "tracing and compiling, PyTensor compiling); methods with nothing to prepare show the "
+        "few microseconds of building their gradient function.",
+        "- Ends of a step curve score the larger of their two errors; the best step is the first "
+        "step that reaches the best score.",
         "- Smooth problems: tagged `smooth` and not `noisy`.",
         "- Grid methods: uniform grids on the problem's domain; `edge` = boundary nodes, "
         "`interior` = the rest; convergence orders are fitted on log-log in the asymptotic range.",

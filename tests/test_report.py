@@ -102,7 +102,10 @@ def test_hazard_findings_classify_each_failure(synthetic):
     assert "x = [0.999]" in modes["nan"]["bad"][0][1]
     assert list(modes["100%"]) == ["exactish"]
     assert list(modes["default"]) == ["good"]
-    assert "default step 5.0e-1" in modes["default"]["good"][0][1]
+    assert (
+        "error 5.0e-1 at the default step, 1.0e-7 at the best step"
+        in modes["default"]["good"][0][1]
+    )
     assert found["singularity"]["clean"] == []
 
 
@@ -246,3 +249,23 @@ def test_peer_comparison_puts_peers_next_to_the_same_family():
     assert list(comp["source"]) == ["diffbench", "numdifftools", "jacobi"]
     assert list(comp["peer"]) == [False, True, True]
     assert report.is_peer("pytensor") and not report.is_peer("scipy-derivative")
+
+
+def test_report_of_a_run_without_the_cost_pass(tmp_path):
+    # a run with --no-cost has no default-step errors: the report still renders (it crashed)
+    class Exact(Method):
+        name: ClassVar[str] = "exact-sympy-like"
+        family: ClassVar[str] = "symbolic"
+        kind: ClassVar[str] = "exact"
+
+        def _gradient(self, f, x, step):
+            return RawResult(value=np.cos(x))
+
+    x = sympy.Symbol("x")
+    prob = Problem(
+        "cosine", sympy.sin(x), (x,), ((0.3,),), ((-1.0, 1.0),), frozenset({"smooth"}), ""
+    )
+    sweep([Exact], [prob], cost=False, output=tmp_path / "run")
+    path = report.write_report(tmp_path / "run", figures=False)
+    text = path.read_text()
+    assert "## Which method should I use?" in text and "exact-sympy-like" in text
