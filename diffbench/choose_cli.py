@@ -216,7 +216,13 @@ def run(args: argparse.Namespace) -> int:
         f, x, setup, title = _load(args)
         choice = choose(f, x, target=target, budget=budget, noise=noise, methods=only)
     except (ValueError, TypeError, LookupError, ArithmeticError, RuntimeError, OSError) as exc:
-        print(f"diffbench choose: error: {exc}", file=sys.stderr)
+        hint = ""
+        if args.function and not args.vector_input and "positional argument" in str(exc):
+            # the usual mistake: a function of one array called as func(x1, ..., xn)
+            hint = (
+                " (--function calls func(x1, ..., xn); if it takes one array, add --vector-input)"
+            )
+        print(f"diffbench choose: error: {exc}{hint}", file=sys.stderr)
         return 2
     if args.json:
         out = choice.to_dict()

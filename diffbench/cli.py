@@ -113,7 +113,12 @@ def _add_run(subparsers: Any) -> None:
     p.add_argument(
         "--grid-sizes", nargs="+", type=int, metavar="N", help=f"points per axis (default {sizes})"
     )
-    p.add_argument("--output", default=_DEFAULT_OUTPUT, metavar="DIR", help="output directory")
+    p.add_argument(
+        "--output",
+        default=_DEFAULT_OUTPUT,
+        metavar="DIR",
+        help=f"output directory (default {_DEFAULT_OUTPUT}; a new run replaces its results.csv)",
+    )
     p.add_argument("--resume", action="store_true", help="continue the run in DIR (no repeats)")
     p.add_argument(
         "--jobs",
