@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from methods.counting import CountedFunction
 from methods.validation import check_point, check_positive_int, check_positive_real
 
 __all__ = [
@@ -249,7 +251,9 @@ def estimate_noise(
     for k in range(samples):
         p = default_direction(x, seed=k) if direction is None else _unit(direction, x.size)
         # a different spacing per run gives new sample points even where p cannot change (n = 1)
-        runs.append(_ecnoise_run(f, x, p, h * (1 + 0.3 * k), m, max_tries))
+        runs.append(
+            _ecnoise_run(CountedFunction(f, "ECnoise"), x, p, h * (1 + 0.3 * k), m, max_tries)
+        )
     found = [r for r in runs if r.detected]
     first = found[0] if found else runs[-1]
     nfev = sum(r.nfev for r in runs)
@@ -267,17 +271,20 @@ def estimate_noise(
 
 
 def _ecnoise_run(
-    f: Callable, x: np.ndarray, p: np.ndarray, h: float, m: int, max_tries: int
+    f: CountedFunction, x: np.ndarray, p: np.ndarray, h: float, m: int, max_tries: int
 ) -> NoiseEstimate:
-    """One ECnoise run along ``p``, adapting ``h`` as ECnoise's documentation advises."""
+    """One ECnoise run along ``p``, adapting ``h`` as ECnoise's documentation advises.
+
+    ``f`` counts the evaluations (``nfev``) and names the point if f raises.
+    """
     offsets = np.arange(m + 1) - m // 2
-    nfev = 0
     tries: list[tuple[float, str]] = []
     noise, level, levels, scale = math.nan, None, (), 0.0
     for _ in range(max_tries):
-        with np.errstate(all="ignore"):
-            values = np.array([_scalar(f(x + i * h * p)) for i in offsets])
-        nfev += m + 1
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            # samples outside f's domain are expected while the spacing adapts
+            warnings.simplefilter("ignore", RuntimeWarning)
+            values = np.array([_scalar(v) for v in f.each(x + i * h * p for i in offsets)])
         if not np.isfinite(values[m // 2]):
             raise ValueError(f"f(x) is not finite at x = {x.tolist()}: {values[m // 2]}.")
         if np.all(np.isfinite(values)):
@@ -304,7 +311,7 @@ def _ecnoise_run(
         levels=tuple(float(v) for v in levels),
         h=h_last,
         direction=p,
-        nfev=nfev,
+        nfev=f.nfev,
         tries=tuple(tries),
     )
 
@@ -389,9 +396,10 @@ def estimate_second_derivative(
         scale = max(1.0, abs(float(x @ p)))
     scale = check_positive_real("scale", scale)
     max_tries = check_positive_int("max_tries", max_tries)
-    with np.errstate(all="ignore"):
-        f0 = _scalar(f(x))
-    nfev = 1
+    fun = CountedFunction(f, "estimate_second_derivative")  # counts nfev, names failing points
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        f0 = _scalar(fun(x))
     h = scale * noise**0.25
     previous: float | None = None
     best = (math.inf, h)
@@ -399,9 +407,9 @@ def estimate_second_derivative(
         xp, xm = x + h * p, x - h * p
         hp = float(np.linalg.norm(xp - x))  # the steps actually taken
         hm = float(np.linalg.norm(x - xm))
-        with np.errstate(all="ignore"):
-            fp, fm = _scalar(f(xp)), _scalar(f(xm))
-        nfev += 2
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            fp, fm = (_scalar(v) for v in fun.each((xp, xm)))
         # second difference on the represented, possibly unequal, steps
         delta = 2 * (hm * fp - (hp + hm) * f0 + hp * fm) / (hp + hm)
         h_eff = math.sqrt(hp * hm) if hp > 0 and hm > 0 else h
@@ -414,9 +422,9 @@ def estimate_second_derivative(
         clear = abs(delta) >= tau1 * noise
         local = max(abs(fp - f0), abs(fm - f0)) <= tau2 * max(abs(f0), abs(fp), abs(fm))
         if clear and local:
-            return CurvatureEstimate(mu, h_eff, True, nfev)
+            return CurvatureEstimate(mu, h_eff, True, fun.nfev)
         if previous is not None and local and abs(previous - mu) <= mu / 2:
-            return CurvatureEstimate(mu, h_eff, True, nfev)
+            return CurvatureEstimate(mu, h_eff, True, fun.nfev)
         previous = mu
         if not local:
             h /= 10
@@ -424,7 +432,7 @@ def estimate_second_derivative(
             h = max(10 * h, (noise / mu) ** 0.25, math.sqrt(tau1 * noise / mu))
         else:
             h *= 10
-    return CurvatureEstimate(best[0], best[1], False, nfev)
+    return CurvatureEstimate(best[0], best[1], False, fun.nfev)
 
 
 def noise_aware_step(noise: float, f2: float) -> float:

@@ -167,3 +167,15 @@ def test_forward_difference_at_the_estimated_step_is_near_the_more_wild_optimum(
     # measured: ratio ~1.0 (the optimum is an expectation; the estimates hardly cost anything)
     assert rms < 3 * rms_opt
     assert rms > rms_opt / 3  # the test would notice a zero-noise bug too
+
+
+def test_f_raising_is_named_with_the_point():
+    from methods import FunctionEvaluationError
+
+    def f(x):
+        raise ZeroDivisionError("boom")
+
+    with pytest.raises(FunctionEvaluationError, match=r"ECnoise: f raised ZeroDivisionError at x="):
+        estimate_noise(f, [0.5])
+    with pytest.raises(FunctionEvaluationError, match=r"f raised ZeroDivisionError at x=\[0\.5\]"):
+        estimate_second_derivative(f, [0.5], 1e-8)
