@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
-from math import factorial
 from typing import Any, ClassVar
 
 import numpy as np
 
 from .base import GridMethod, RawResult
 from .counting import CountedFunction
+from .fornberg import optimal_step as fornberg_optimal_step
+from .fornberg import stencil
 from .grids import evaluate
 from .registry import register
 from .validation import check_choice, representable_step
@@ -18,38 +18,31 @@ __all__ = ["NumpyGradient", "POSITIONS", "optimal_step"]
 
 #: Where the point sits on the grid of the point form.
 POSITIONS = ("center", "edge")
-EPS = float(np.finfo(float).eps)
 
-# The formulas numpy.gradient applies on a uniform grid, as (offsets, weights) of
-# f'(x) ~ sum(w_j f(x + s_j h)) / h: interior, and at the first point for edge_order 1 and 2.
-_STENCILS: dict[str, tuple[tuple[int, ...], tuple[Fraction, ...]]] = {
-    "central": ((-1, 0, 1), (Fraction(-1, 2), Fraction(0), Fraction(1, 2))),
-    "forward-1": ((0, 1), (Fraction(-1), Fraction(1))),
-    "forward-2": ((0, 1, 2), (Fraction(-3, 2), Fraction(2), Fraction(-1, 2))),
+# The formulas numpy.gradient applies on a uniform grid, as the Fornberg stencil (scheme, order)
+# of f'(x): interior, and at the first point for edge_order 1 and 2.
+_FORMULAS: dict[str, tuple[str, int]] = {
+    "central": ("central", 2),
+    "forward-1": ("forward", 1),
+    "forward-2": ("forward", 2),
 }
 
 
-def _error_model(offsets: tuple[int, ...], weights: tuple[Fraction, ...]) -> tuple[int, Fraction]:
-    """Truncation order p and constant C (approx - f' = C f^(p+1) h^p + ...) of a stencil."""
-    k = 2
-    while True:
-        moment = sum(w * s**k for s, w in zip(offsets, weights, strict=True))
-        if moment != 0:
-            return k - 1, moment / factorial(k)
-        k += 1
+def _offsets(formula: str) -> tuple[int, ...]:
+    scheme, order = _FORMULAS[formula]
+    return tuple(int(s) for s in stencil(scheme, 1, order).offsets)
 
 
 def optimal_step(formula: str) -> float:
-    """Unit-scale step minimising ``|C| h^p + S eps / h`` for a formula of :data:`_STENCILS`.
+    """Unit-scale step minimising ``|C| h^p + S eps / h`` for a formula of numpy.gradient.
 
-    ``h* = (S eps / (p |C|))**(1/(p+1))`` with ``S = sum |w_j|`` (theory.md): central
-    ``(3 eps)**(1/3) ~ 8.7e-6``, forward ``2 sqrt(eps) ~ 3.0e-8``, one-sided second order
-    ``(6 eps)**(1/3) ~ 1.1e-5``.
+    ``formula`` is ``"central"`` (interior), ``"forward-1"`` or ``"forward-2"`` (the edge
+    formulas of ``edge_order`` 1 and 2); the value is :func:`methods.fornberg.optimal_step` of
+    that stencil (theory.md): central ``(3 eps)**(1/3) ~ 8.7e-6``, forward ``2 sqrt(eps) ~
+    3.0e-8``, one-sided second order ``(6 eps)**(1/3) ~ 1.1e-5``.
     """
-    offsets, weights = _STENCILS[formula]
-    p, c = _error_model(offsets, weights)
-    s = sum(abs(w) for w in weights)
-    return float((float(s) * EPS / (p * abs(float(c)))) ** (1.0 / (p + 1)))
+    scheme, order = _FORMULAS[formula]
+    return fornberg_optimal_step(scheme, 1, order)
 
 
 @register
@@ -149,7 +142,7 @@ class NumpyGradient(GridMethod):
 
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
         h = self._representable_step(x, step)
-        offsets = _STENCILS[self._formula()][0]
+        offsets = _offsets(self._formula())
         at = offsets.index(0)
         moved = [j for j, s in enumerate(offsets) if s != 0]
         n, k = x.size, len(moved)

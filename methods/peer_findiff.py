@@ -14,19 +14,13 @@ import numpy as np
 
 from .base import GridMethod, RawResult
 from .counting import CountedFunction
+from .fornberg import optimal_step
 from .registry import register
 from .validation import check_choice, representable_step
 
 __all__ = ["Findiff"]
 
 _ACCURACIES = (2, 4, 6, 8)
-#: (|C|, S) of the centred first-derivative stencil of order p (theory.md), for the optimal step
-_ERROR_CONSTANTS = {
-    2: (1 / 6, 1.0),
-    4: (1 / 30, 3 / 2),
-    6: (1 / 140, 11 / 6),
-    8: (1 / 630, 25 / 12),
-}
 
 
 @register
@@ -83,9 +77,7 @@ class Findiff(GridMethod):
 
     def theoretical_step(self) -> float:
         """``h* = (S eps / (p |C|))^(1/(p+1))`` for the centred stencil of order ``p = acc``."""
-        c, s = _ERROR_CONSTANTS[self.acc]
-        p = self.acc
-        return float((s * np.finfo(float).eps / (p * c)) ** (1.0 / (p + 1)))
+        return optimal_step("central", 1, self.acc)
 
     def _min_points(self) -> int:
         # Uniform grids need 3 acc / 2 points (non-uniform ones acc + 1): the stricter bound.
