@@ -18,7 +18,7 @@ import numpy as np
 from .base import Method, RawResult
 from .counting import CountedFunction, FunctionEvaluationError, describe_point
 from .registry import register
-from .validation import check_function, check_point, check_positive_real
+from .validation import check_bool, check_function, check_point, check_positive_real
 
 __all__ = ["ComplexStep", "ComplexArgumentError", "AnalyticityReport", "check_analytic"]
 
@@ -118,8 +118,7 @@ class ComplexStep(Method):
         self.vectorized = vectorized
 
     def _check_settings(self) -> None:
-        if not isinstance(self.vectorized, bool | np.bool_):
-            raise TypeError(f"`vectorized` must be True or False, got {self.vectorized!r}.")
+        check_bool("vectorized", self.vectorized)
 
     def theoretical_step(self) -> float:
         """Largest unit-scale step whose truncation error ``h^2/6`` is below eps: ``sqrt(6 eps)``.

@@ -14,7 +14,7 @@ import numpy as np
 from .base import Method, RawResult
 from .counting import CountedFunction
 from .registry import register
-from .validation import check_positive_int, check_positive_real
+from .validation import check_bool, check_positive_int, check_positive_real
 
 __all__ = ["Richardson", "Ridders", "central_difference"]
 
@@ -107,8 +107,7 @@ class Richardson(Method):
 
     def _check_settings(self) -> None:
         check_positive_int("levels", self.levels, minimum=1)
-        if not isinstance(self.vectorized, bool):
-            raise TypeError(f"`vectorized` must be True or False, got {self.vectorized!r}.")
+        check_bool("vectorized", self.vectorized)
 
     @classmethod
     def variants(cls) -> list[dict]:

@@ -18,7 +18,7 @@ from .base import Method, RawResult
 from .counting import CountedFunction
 from .fornberg import float_stencil, optimal_step
 from .registry import register
-from .validation import check_choice, representable_step
+from .validation import check_bool, check_choice, representable_step
 
 __all__ = ["ForwardDifference", "BackwardDifference", "CentralDifference", "STEP_RULES"]
 
@@ -61,8 +61,7 @@ class _FiniteDifference(Method):
             raise TypeError(f"`order` must be an integer, got {type(order).__name__}.")
         check_choice("order", order, self.orders)
         check_choice("step_rule", self.step_rule, STEP_RULES)
-        if not isinstance(self.vectorized, bool | np.bool_):
-            raise TypeError(f"`vectorized` must be True or False, got {self.vectorized!r}.")
+        check_bool("vectorized", self.vectorized)
 
     def _steps(self, x: np.ndarray, step: np.ndarray | None) -> np.ndarray:
         """Per-coordinate representable steps; raise if one vanishes."""

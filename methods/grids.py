@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import check_choice, check_positive_int
+from .validation import check_bool, check_choice, check_positive_int
 
 __all__ = [
     "NONUNIFORM_KINDS",
@@ -209,8 +209,7 @@ def evaluate(f: Callable, points: np.ndarray, *, vectorized: bool = True) -> np.
     -------
     numpy.ndarray, shape (m,)
     """
-    if not isinstance(vectorized, bool):
-        raise TypeError(f"`vectorized` must be True or False, got {vectorized!r}.")
+    check_bool("vectorized", vectorized)
     points = np.asarray(points, dtype=float)
     if points.ndim != 2:
         raise ValueError(f"`points` must have shape (m, d), got shape {points.shape}.")

@@ -12,7 +12,7 @@ from .fornberg import optimal_step as fornberg_optimal_step
 from .fornberg import stencil
 from .grids import evaluate
 from .registry import register
-from .validation import check_choice, representable_step
+from .validation import check_bool, check_choice, representable_step
 
 __all__ = ["NumpyGradient", "POSITIONS", "optimal_step"]
 
@@ -123,8 +123,7 @@ class NumpyGradient(GridMethod):
             raise TypeError(f"`edge_order` must be an integer, got {self.edge_order!r}.")
         check_choice("edge_order", self.edge_order, (1, 2))
         check_choice("position", self.position, POSITIONS)
-        if not isinstance(self.vectorized, bool):
-            raise TypeError(f"`vectorized` must be True or False, got {self.vectorized!r}.")
+        check_bool("vectorized", self.vectorized)
 
     def _formula(self) -> str:
         return "central" if self.position == "center" else f"forward-{self.edge_order}"

@@ -26,6 +26,7 @@ from .base import Method, RawResult
 from .counting import CountedFunction
 from .functions import SymbolicFunction
 from .registry import register
+from .validation import check_bool
 
 __all__ = ["JaxGrad", "JaxJacfwd"]
 
@@ -60,8 +61,7 @@ class _JaxMethod(Method):
         return [{"jit": True}, {"jit": False}]
 
     def _check_settings(self) -> None:
-        if not isinstance(self.jit, bool | np.bool_):
-            raise TypeError(f"`jit` must be True or False, got {self.jit!r}.")
+        check_bool("jit", self.jit)
 
     def prepare(
         self, f: Callable, n: int, *, warm_up: bool = True

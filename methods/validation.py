@@ -15,6 +15,7 @@ __all__ = [
     "check_choice",
     "check_positive_int",
     "check_positive_real",
+    "check_bool",
     "representable_step",
 ]
 
@@ -148,3 +149,10 @@ def representable_step(
             f"`step` {name(i)} overflows at x[{i}]={float(x[i])!r}: x + h is not finite."
         )
     return used
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` as a bool if it is True or False (numpy's too); else raise naming it."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"`{name}` must be True or False, got {value!r}.")
+    return bool(value)

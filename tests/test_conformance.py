@@ -236,3 +236,19 @@ def test_a_step_lost_in_rounding_is_a_clear_error(name, settings):
         else:
             truth = exact_gradient(POINT)
             assert np.max(np.abs(est.value - truth)) / np.max(np.abs(truth)) < 1e-12
+
+
+def _bool_settings():
+    return [
+        pytest.param(name, setting, id=f"{name}-{setting}")
+        for name in methods.method_names()
+        for setting, default in methods.method_class(name)._setting_defaults.items()
+        if isinstance(default, bool)
+    ]
+
+
+@pytest.mark.parametrize(("name", "setting"), _bool_settings())
+def test_boolean_settings_take_numpy_bools_and_reject_others(name, setting):
+    assert getattr(get_method(name, **{setting: np.True_}), setting)
+    with pytest.raises(TypeError, match=rf"`{setting}` must be True or False, got 'yes'"):
+        get_method(name, **{setting: "yes"})
