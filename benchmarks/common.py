@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from diffbench.runner import MethodConfig, resolve_methods
+from methods.functions import has_expression
 
 #: Problems of the step sweep and the grids: the seed, a smooth function and one of each main
 #: hazard. asv runs every parameter combination in its own process (~20-40 ms each here), so the
@@ -47,7 +48,7 @@ def require(config: MethodConfig, problem: Any = None) -> None:
         raise NotImplementedError(f"{config.label}: {config.reason}")
     if problem is not None and "expression" in config.needs:
         f = problem.function
-        if not (hasattr(f, "expr") and hasattr(f, "symbols")):
+        if not has_expression(f):
             raise NotImplementedError(f"{config.label} needs a SymPy expression; {problem.name}")
 
 

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from methods import Estimate, Method, SymbolicFunction, available, get_method, method_class
+from methods.functions import has_expression
 from methods.validation import check_point, check_positive_int, check_positive_real
 
 from .noise import NoiseEstimate, estimate_noise, noise_aware_error, noise_aware_step
@@ -947,7 +948,7 @@ def choose(
         x=x,
         target=check_positive_real("target", target),
         budget=None if budget is None else check_positive_int("budget", budget, minimum=1),
-        has_expr=hasattr(f, "expr") and hasattr(f, "symbols"),
+        has_expr=has_expression(f),
     )
     given_noise = _check_noise(noise)
     candidates = _candidate_methods(methods)

@@ -49,6 +49,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from methods.functions import has_expression
+
 from .store import (
     RESULTS_FILE,
     ResultsFileError,
@@ -735,7 +737,7 @@ def _cannot_apply(config: MethodConfig, problem: Any) -> str:
     if not config.available:
         return config.reason or "not available here"
     f = problem.function
-    if "expression" in config.needs and not (hasattr(f, "expr") and hasattr(f, "symbols")):
+    if "expression" in config.needs and not has_expression(f):
         return "needs a SymPy expression and this problem's function has none"
     return ""
 

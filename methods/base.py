@@ -17,6 +17,7 @@ import numpy as np
 
 from .counting import CountedFunction
 from .estimate import Estimate
+from .functions import has_expression
 from .validation import check_function, check_point, check_step, representable_step
 
 __all__ = ["Method", "GridMethod", "RawResult", "FAMILIES", "KINDS", "NEEDS"]
@@ -201,7 +202,7 @@ class Method:
             raise TypeError(f"`x` must be a real scalar for derivative(), got {x!r}.")
         x = float(x)
         fun = self._check_f(f)
-        g = fun if hasattr(fun, "expr") else _ScalarAsVector(fun)
+        g = fun if has_expression(fun) else _ScalarAsVector(fun)
         est = self.gradient(g, [x], step=step)
 
         def first(a: Any) -> float | None:
@@ -252,7 +253,7 @@ class Method:
 
     def _check_f(self, f: Any) -> Callable:
         f = check_function(f)
-        if "expression" in self.needs and not (hasattr(f, "expr") and hasattr(f, "symbols")):
+        if "expression" in self.needs and not has_expression(f):
             raise TypeError(
                 f"method {self.name!r} needs a function built from a SymPy expression "
                 "(methods.SymbolicFunction or a battery problem's function), not a plain callable."

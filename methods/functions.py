@@ -7,7 +7,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_vector_function", "SymbolicFunction", "gradient_expressions"]
+__all__ = [
+    "as_vector_function",
+    "SymbolicFunction",
+    "gradient_expressions",
+    "has_expression",
+    "check_expression_size",
+]
 
 
 def _columns(x: Any) -> list:
@@ -27,6 +33,19 @@ class _VectorFunction:
 
     def __repr__(self) -> str:
         return f"as_vector_function({self.__name__})"
+
+
+def has_expression(f: Any) -> bool:
+    """Whether ``f`` carries the SymPy formula it computes (``expr`` and ``symbols``)."""
+    return hasattr(f, "expr") and hasattr(f, "symbols")
+
+
+def check_expression_size(f: Any, n: int) -> None:
+    """Raise ``ValueError`` naming ``x`` if its size differs from the number of variables."""
+    if len(f.symbols) != n:
+        raise ValueError(
+            f"`x` has {n} coordinates but the expression has {len(f.symbols)} variables."
+        )
 
 
 def as_vector_function(func: Callable) -> Callable:

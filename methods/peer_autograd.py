@@ -20,7 +20,7 @@ import numpy as np
 
 from .base import Method, RawResult
 from .counting import CountedFunction, FunctionEvaluationError, describe_point
-from .functions import SymbolicFunction
+from .functions import SymbolicFunction, check_expression_size, has_expression
 from .registry import register
 
 __all__ = ["Autograd"]
@@ -81,11 +81,8 @@ class Autograd(Method):
         if not isinstance(f, CountedFunction):
             f = self._check_f(f)
         fun = f.f if isinstance(f, CountedFunction) else f
-        if hasattr(fun, "expr") and hasattr(fun, "symbols"):
-            if len(fun.symbols) != n:
-                raise ValueError(
-                    f"`x` has {n} coordinates but the expression has {len(fun.symbols)} variables."
-                )
+        if has_expression(fun):
+            check_expression_size(fun, n)
             # a SymbolicFunction caches its lambdified forms; other expression carriers get one
             source = fun if hasattr(fun, "lambdify") else SymbolicFunction(fun.expr, fun.symbols)
             traced = source.lambdify(anp)

@@ -24,7 +24,7 @@ import numpy as np
 
 from .base import Method, RawResult
 from .counting import CountedFunction
-from .functions import SymbolicFunction
+from .functions import SymbolicFunction, check_expression_size
 from .registry import register
 from .validation import check_bool
 
@@ -97,10 +97,7 @@ class _JaxMethod(Method):
 
         fun = f.f if isinstance(f, CountedFunction) else f
         self._check_f(fun)
-        if len(fun.symbols) != n:
-            raise ValueError(
-                f"`x` has {n} coordinates but the expression has {len(fun.symbols)} variables."
-            )
+        check_expression_size(fun, n)
         # a SymbolicFunction caches its lambdified forms; other expression carriers get one
         source = fun if hasattr(fun, "lambdify") else SymbolicFunction(fun.expr, fun.symbols)
         derivative = getattr(jax, self._transform)(source.lambdify("jax"))

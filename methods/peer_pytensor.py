@@ -22,6 +22,7 @@ import numpy as np
 
 from .base import Method, RawResult
 from .counting import CountedFunction
+from .functions import check_expression_size
 from .registry import register
 
 __all__ = ["PyTensor", "to_pytensor"]
@@ -171,10 +172,7 @@ class PyTensor(Method):
 
         fun = f.f if isinstance(f, CountedFunction) else f
         self._check_f(fun)
-        if len(fun.symbols) != n:
-            raise ValueError(
-                f"`x` has {n} coordinates but the expression has {len(fun.symbols)} variables."
-            )
+        check_expression_size(fun, n)
         x = pt.dvector("x")
         cost = to_pytensor(fun.expr, fun.symbols, x)
         grad = pytensor.grad(cost, x, disconnected_inputs="ignore")

@@ -8,6 +8,7 @@ import numpy as np
 
 from .base import Method, RawResult
 from .counting import CountedFunction
+from .functions import check_expression_size
 from .registry import register
 
 __all__ = ["SympyExact"]
@@ -39,10 +40,7 @@ class SympyExact(Method):
 
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: Any) -> RawResult:
         sym = f.f
-        if len(sym.symbols) != x.size:
-            raise ValueError(
-                f"`x` has {x.size} coordinates but the expression has {len(sym.symbols)} variables."
-            )
+        check_expression_size(sym, x.size)
         # SymbolicFunction differentiates and compiles once and keeps the result, so repeated
         # calls (and this method object) do no symbolic work again.
         with np.errstate(all="ignore"):
