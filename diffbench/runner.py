@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from methods.counting import CountedFunction
 from methods.functions import has_expression
 
 from .store import (
@@ -608,7 +609,8 @@ def _run_grid(ctx: _Context, task: _Task) -> list[dict]:
         try:
             points = tensor_points(axes)
             truth = prob.exact_gradients(points)
-            values = sample(prob.function, axes)
+            counted = CountedFunction(prob.function, "grid sampling")  # nfev, counted in one place
+            values = sample(counted, axes)
         except Exception as exc:
             setup_error = _one_line(exc)
     sample_warning = _first_warning(caught)
@@ -619,7 +621,8 @@ def _run_grid(ctx: _Context, task: _Task) -> list[dict]:
         common = dict(
             base, point_values="grid " + " x ".join(f"[{lo!r}, {hi!r}]" for lo, hi in prob.domain)
         )
-        common.update(step=spacing, step_used=spacing, grid_size=size, nfev=int(np.prod(shape)))
+        nfev = None if setup_error else counted.nfev
+        common.update(step=spacing, step_used=spacing, grid_size=size, nfev=nfev)
         result: dict[str, Any] = {}
         if setup_error:
             result = {"status": "error", "message": setup_error}
