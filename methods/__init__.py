@@ -13,6 +13,7 @@ Usable on its own in production code (it never imports ``diffbench``)::
 from importlib import import_module
 
 from .base import FAMILIES, KINDS, NEEDS, GridMethod, Method, RawResult
+from .capabilities import Family, Need, ReferenceGrade
 from .counting import FunctionEvaluationError
 from .estimate import Estimate
 from .functions import SymbolicFunction, as_vector_function
@@ -43,13 +44,16 @@ del _module
 __all__ = [
     "Estimate",
     "FAMILIES",
+    "Family",
     "FunctionEvaluationError",
     "GridMethod",
     "KINDS",
     "Method",
     "MethodInfo",
     "NEEDS",
+    "Need",
     "RawResult",
+    "ReferenceGrade",
     "SymbolicFunction",
     "as_vector_function",
     "available",

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .capabilities import CORE_LIBRARIES, Family, Need, ReferenceGrade
 from .counting import CountedFunction
 from .estimate import Estimate
 from .functions import has_expression
@@ -22,21 +23,15 @@ from .validation import check_function, check_point, check_step, representable_s
 
 __all__ = ["Method", "GridMethod", "RawResult", "FAMILIES", "KINDS", "NEEDS"]
 
-#: Families of methods, used for grouping and colours.
-FAMILIES = (
-    "finite-difference",
-    "grid",
-    "complex-step",
-    "extrapolation",
-    "forward-mode AD",
-    "reverse-mode AD",
-    "symbolic",
-)
+#: Families of methods, in display order (the values of :class:`~methods.capabilities.Family`).
+FAMILIES = tuple(f.value for f in Family)
 #: ``step``: takes a step size; ``grid``: works on sampled grids; ``exact``: no step;
 #: ``adaptive``: chooses its own steps.
 KINDS = ("step", "grid", "exact", "adaptive")
 #: What a method may need from ``f`` beyond being a real callable.
-NEEDS = ("complex", "dual", "expression", "vectorized")
+NEEDS = tuple(n.value for n in Need)
+#: Needs that a plain black box (real values at real points) cannot meet.
+_NOT_BLACK_BOX = frozenset({Need.COMPLEX, Need.DUAL, Need.EXPRESSION})
 
 
 @dataclass(frozen=True)
@@ -51,20 +46,37 @@ class RawResult:
 class Method:
     """A way of computing the gradient of f: R^n -> R at a point.
 
-    Class attributes describe the method: ``name`` (registry key), ``family`` (one of
-    :data:`FAMILIES`), ``kind`` (one of :data:`KINDS`), ``order`` (truncation order, or None),
-    ``needs`` (what ``f`` must accept, from :data:`NEEDS`), ``requires`` (optional packages it
-    imports) and ``label_params`` (settings shown in its label).
+    Class attributes describe the method: ``name`` (registry key), ``family`` (a
+    :class:`~methods.capabilities.Family`), ``kind`` (one of :data:`KINDS`), ``order`` (truncation
+    order, or None), ``needs`` (what ``f`` must accept, from :data:`NEEDS`), ``requires``
+    (optional packages it imports) and ``label_params`` (settings shown in its label).
+
+    Capabilities, read by everything that measures or recommends methods (never inferred from
+    the family): ``black_box`` (needs only real values of ``f`` at real points; derived from
+    ``needs`` unless declared), ``noise_linear`` (the estimate is a fixed linear combination of
+    values of ``f``, so noise of size eps_f enters its error as ``a * eps_f / h``),
+    ``reference`` (a :class:`~methods.capabilities.ReferenceGrade`: how far its result can serve
+    as a reference for other methods) and ``wraps`` (the library it wraps, None if written here;
+    :attr:`is_peer` tells whether that library is an optional peer).
 
     Subclasses store their settings in ``__init__`` and nothing else, check them in
     ``_check_settings`` and compute in ``_gradient``. Calling a method never changes it.
     """
 
     name: ClassVar[str] = ""
-    family: ClassVar[str] = ""
+    family: ClassVar[Family | str] = ""
     kind: ClassVar[str] = ""
     order: int | None = None
     needs: ClassVar[frozenset[str]] = frozenset()
+    #: Needs nothing from ``f`` but real values at real points (derived from ``needs`` unless
+    #: a class declares it).
+    black_box: ClassVar[bool] = True
+    #: The estimate is a fixed linear combination of values of ``f`` (noise enters linearly).
+    noise_linear: ClassVar[bool] = False
+    #: How far the result can serve as a reference for other methods.
+    reference: ClassVar[ReferenceGrade] = ReferenceGrade.NONE
+    #: The library the method wraps (``"scipy"``, ``"numdifftools"``, ...), None if written here.
+    wraps: ClassVar[str | None] = None
     requires: ClassVar[tuple[str, ...]] = ()
     #: The optional extra of the diffbench distribution that installs ``requires``.
     extra: ClassVar[str] = "peers"
@@ -81,6 +93,11 @@ class Method:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if cls.family:
+            cls.family = Family(cls.family)
+        cls.needs = frozenset(Need(n) for n in cls.needs)
+        if "black_box" not in cls.__dict__:
+            cls.black_box = not (cls.needs & _NOT_BLACK_BOX)
         params = [
             (name, p)
             for name, p in inspect.signature(cls.__init__).parameters.items()
@@ -100,6 +117,11 @@ class Method:
                 f"install them with `pip install 'diffbench[{cls.extra}]'`"
             )
         return True, ""
+
+    @classmethod
+    def is_peer(cls) -> bool:
+        """Whether the method wraps a library outside the core stack (numpy, scipy, sympy)."""
+        return cls.wraps is not None and cls.wraps not in CORE_LIBRARIES
 
     @classmethod
     def variants(cls) -> list[dict[str, Any]]:
@@ -283,7 +305,8 @@ class GridMethod(Method):
     """
 
     kind: ClassVar[str] = "grid"
-    family: ClassVar[str] = "grid"
+    family: ClassVar[Family | str] = Family.GRID
+    noise_linear: ClassVar[bool] = True
     #: fewest samples per axis the method accepts
     min_points: ClassVar[int] = 2
     #: settings that change only the point form (``gradient``), not ``grid_gradient``

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import Method, RawResult
+from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction, FunctionEvaluationError, describe_point
 from .registry import register
 from .validation import check_bool, check_function, check_point, check_positive_real
@@ -107,7 +108,8 @@ class ComplexStep(Method):
     """
 
     name: ClassVar[str] = "complex-step"
-    family: ClassVar[str] = "complex-step"
+    family: ClassVar[Family] = Family.COMPLEX_STEP
+    reference: ClassVar[ReferenceGrade] = ReferenceGrade.ROUNDING
     kind: ClassVar[str] = "step"
     order: ClassVar[int] = 2
     needs: ClassVar[frozenset[str]] = frozenset({"complex"})

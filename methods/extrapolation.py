@@ -12,6 +12,7 @@ from typing import ClassVar
 import numpy as np
 
 from .base import Method, RawResult
+from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction
 from .registry import register
 from .validation import check_bool, check_positive_int, check_positive_real
@@ -96,7 +97,8 @@ class Richardson(Method):
     """
 
     name: ClassVar[str] = "richardson"
-    family: ClassVar[str] = "extrapolation"
+    family: ClassVar[Family] = Family.EXTRAPOLATION
+    reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXTRAPOLATED
     kind: ClassVar[str] = "adaptive"
     order: ClassVar[None] = None
     label_params: ClassVar[tuple[str, ...]] = ("levels",)
@@ -230,7 +232,8 @@ class Ridders(Method):
     """
 
     name: ClassVar[str] = "ridders"
-    family: ClassVar[str] = "extrapolation"
+    family: ClassVar[Family] = Family.EXTRAPOLATION
+    reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXTRAPOLATED
     kind: ClassVar[str] = "adaptive"
     order: ClassVar[None] = None
 

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import Method, RawResult
+from .capabilities import Family
 from .counting import CountedFunction
 from .fornberg import float_stencil, optimal_step
 from .registry import register
@@ -29,8 +30,9 @@ STEP_RULES = ("relative", "absolute")
 class _FiniteDifference(Method):
     """Shared machinery of the three stencil shapes; subclasses fix ``scheme`` and ``orders``."""
 
-    family: ClassVar[str] = "finite-difference"
+    family: ClassVar[Family] = Family.FINITE_DIFFERENCE
     kind: ClassVar[str] = "step"
+    noise_linear: ClassVar[bool] = True
     label_params: ClassVar[tuple[str, ...]] = ("order",)
     scheme: ClassVar[str] = ""
     #: accuracy orders the method supports

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import Method, RawResult
+from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction, FunctionEvaluationError
 from .dual import Dual, seed
 from .registry import register
@@ -41,7 +42,8 @@ class DualNumbers(Method):
     """
 
     name: ClassVar[str] = "dual"
-    family: ClassVar[str] = "forward-mode AD"
+    family: ClassVar[Family] = Family.FORWARD_AD
+    reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXACT
     kind: ClassVar[str] = "exact"
     order: ClassVar[None] = None
     needs: ClassVar[frozenset[str]] = frozenset({"dual"})

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import GridMethod, RawResult
+from .capabilities import Family
 from .counting import CountedFunction
 from .fornberg import optimal_step as fornberg_optimal_step
 from .fornberg import stencil
@@ -92,7 +93,8 @@ class NumpyGradient(GridMethod):
     """
 
     name: ClassVar[str] = "numpy-gradient"
-    family: ClassVar[str] = "grid"
+    family: ClassVar[Family] = Family.GRID
+    wraps: ClassVar[str | None] = "numpy"
     kind: ClassVar[str] = "grid"
     requires: ClassVar[tuple[str, ...]] = ("numpy",)
     #: truncation order inside the grid (edges: ``edge_order``)

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import Method, RawResult
+from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction, FunctionEvaluationError, describe_point
 from .functions import SymbolicFunction, check_expression_size, has_expression
 from .registry import register
@@ -50,7 +51,11 @@ class Autograd(Method):
     """
 
     name: ClassVar[str] = "autograd"
-    family: ClassVar[str] = "reverse-mode AD"
+    family: ClassVar[Family] = Family.REVERSE_AD
+    reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXACT
+    wraps: ClassVar[str | None] = "autograd"
+    #: f must be written with autograd.numpy (or come with its formula): not a plain black box
+    black_box: ClassVar[bool] = False
     kind: ClassVar[str] = "exact"
     order: ClassVar[None] = None
     requires: ClassVar[tuple[str, ...]] = ("autograd",)

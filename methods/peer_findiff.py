@@ -54,6 +54,7 @@ class Findiff(GridMethod):
     """
 
     name: ClassVar[str] = "findiff"
+    wraps: ClassVar[str | None] = "findiff"
     requires: ClassVar[tuple[str, ...]] = ("findiff",)
     label_params: ClassVar[tuple[str, ...]] = ("acc",)
 

@@ -17,6 +17,7 @@ from typing import ClassVar
 import numpy as np
 
 from .base import Method, RawResult
+from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction
 from .registry import register
 
@@ -46,7 +47,9 @@ class Jacobi(Method):
     """
 
     name: ClassVar[str] = "jacobi"
-    family: ClassVar[str] = "extrapolation"
+    family: ClassVar[Family] = Family.EXTRAPOLATION
+    reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXTRAPOLATED
+    wraps: ClassVar[str | None] = "jacobi"
     kind: ClassVar[str] = "adaptive"
     order: ClassVar[None] = None
     requires: ClassVar[tuple[str, ...]] = ("jacobi",)

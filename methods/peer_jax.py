@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import Method, RawResult
+from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction
 from .functions import SymbolicFunction, check_expression_size
 from .registry import register
@@ -44,6 +45,8 @@ class _JaxMethod(Method):
     """Shared JAX adapter; subclasses name the transformation in ``_transform``."""
 
     kind: ClassVar[str] = "exact"
+    reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXACT
+    wraps: ClassVar[str | None] = "jax"
     order: ClassVar[None] = None
     needs: ClassVar[frozenset[str]] = frozenset({"expression"})
     requires: ClassVar[tuple[str, ...]] = ("jax",)
@@ -130,7 +133,7 @@ class JaxGrad(_JaxMethod):
     """
 
     name: ClassVar[str] = "jax"
-    family: ClassVar[str] = "reverse-mode AD"
+    family: ClassVar[Family] = Family.REVERSE_AD
     _transform: ClassVar[str] = "grad"
 
 
@@ -149,5 +152,5 @@ class JaxJacfwd(_JaxMethod):
     """
 
     name: ClassVar[str] = "jax-jacfwd"
-    family: ClassVar[str] = "forward-mode AD"
+    family: ClassVar[Family] = Family.FORWARD_AD
     _transform: ClassVar[str] = "jacfwd"

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import Method, RawResult
+from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction, FunctionEvaluationError
 from .registry import register
 
@@ -27,7 +28,9 @@ __all__ = ["Numdifftools", "NumdifftoolsComplex"]
 class _NumdifftoolsGradient(Method):
     """Shared call of ``numdifftools.Gradient``; subclasses fix the difference ``_nd_method``."""
 
-    family: ClassVar[str] = "extrapolation"
+    family: ClassVar[Family] = Family.EXTRAPOLATION
+    reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXTRAPOLATED
+    wraps: ClassVar[str | None] = "numdifftools"
     kind: ClassVar[str] = "adaptive"
     order: ClassVar[None] = None
     requires: ClassVar[tuple[str, ...]] = ("numdifftools",)
@@ -113,7 +116,8 @@ class NumdifftoolsComplex(_NumdifftoolsGradient):
 
     name: ClassVar[str] = "numdifftools-complex"
     steps_along_x: ClassVar[bool] = False  # its step is imaginary, like the complex step
-    family: ClassVar[str] = "complex-step"
+    family: ClassVar[Family] = Family.COMPLEX_STEP
+    reference: ClassVar[ReferenceGrade] = ReferenceGrade.ROUNDING
     needs: ClassVar[frozenset[str]] = frozenset({"complex"})
     smallest_useful_step: ClassVar[float] = 1e-300
     _nd_method: ClassVar[str] = "complex"

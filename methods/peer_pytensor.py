@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import Method, RawResult
+from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction
 from .functions import check_expression_size
 from .registry import register
@@ -142,7 +143,9 @@ class PyTensor(Method):
     """
 
     name: ClassVar[str] = "pytensor"
-    family: ClassVar[str] = "reverse-mode AD"
+    family: ClassVar[Family] = Family.REVERSE_AD
+    reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXACT
+    wraps: ClassVar[str | None] = "pytensor"
     kind: ClassVar[str] = "exact"
     order: ClassVar[None] = None
     needs: ClassVar[frozenset[str]] = frozenset({"expression"})

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .base import FAMILIES, KINDS, Method
+from .base import KINDS, Method
+from .capabilities import Family, ReferenceGrade
 
 __all__ = ["register", "get_method", "available", "method_class", "method_names", "MethodInfo"]
 
@@ -18,8 +19,14 @@ def register(cls: type[Method]) -> type[Method]:
         raise TypeError(f"`cls` must be a Method subclass, got {cls!r}.")
     if not cls.name:
         raise ValueError(f"{cls.__name__} has no `name`.")
-    if cls.family not in FAMILIES:
-        raise ValueError(f"{cls.__name__}.family must be one of {FAMILIES}, got {cls.family!r}.")
+    if not isinstance(cls.family, Family):
+        raise ValueError(
+            f"{cls.__name__}.family must be a methods.capabilities.Family, got {cls.family!r}."
+        )
+    if not isinstance(cls.reference, ReferenceGrade):
+        raise ValueError(
+            f"{cls.__name__}.reference must be a ReferenceGrade, got {cls.reference!r}."
+        )
     if cls.kind not in KINDS:
         raise ValueError(f"{cls.__name__}.kind must be one of {KINDS}, got {cls.kind!r}.")
     if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
@@ -105,6 +112,9 @@ class MethodInfo:
     kind: str
     available: bool
     reason: str
+    black_box: bool = True
+    reference: ReferenceGrade = ReferenceGrade.NONE
+    wraps: str | None = None
 
 
 def available() -> list[MethodInfo]:
@@ -112,5 +122,9 @@ def available() -> list[MethodInfo]:
     out = []
     for name, cls in _REGISTRY.items():
         ok, reason = cls.availability()
-        out.append(MethodInfo(name, cls.family, cls.kind, ok, reason))
+        out.append(
+            MethodInfo(
+                name, cls.family, cls.kind, ok, reason, cls.black_box, cls.reference, cls.wraps
+            )
+        )
     return out

@@ -14,6 +14,7 @@ from typing import ClassVar
 import numpy as np
 
 from .base import Method, RawResult
+from .capabilities import Family
 from .counting import CountedFunction
 from .fornberg import optimal_step
 from .registry import register
@@ -40,7 +41,9 @@ class ScipyApproxFprime(Method):
     """
 
     name: ClassVar[str] = "approx-fprime"
-    family: ClassVar[str] = "finite-difference"
+    family: ClassVar[Family] = Family.FINITE_DIFFERENCE
+    noise_linear: ClassVar[bool] = True
+    wraps: ClassVar[str | None] = "scipy"
     kind: ClassVar[str] = "step"
     requires: ClassVar[tuple[str, ...]] = ("scipy",)
     order: ClassVar[int] = 1

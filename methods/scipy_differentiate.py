@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import Method, RawResult
+from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction
 from .registry import register
 from .validation import check_positive_int, check_positive_real
@@ -76,7 +77,9 @@ class ScipyDerivative(Method):
     """
 
     name: ClassVar[str] = "scipy-derivative"
-    family: ClassVar[str] = "extrapolation"
+    family: ClassVar[Family] = Family.EXTRAPOLATION
+    reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXTRAPOLATED
+    wraps: ClassVar[str | None] = "scipy"
     kind: ClassVar[str] = "adaptive"
     order: int = 8
     needs: ClassVar[frozenset[str]] = frozenset({"vectorized"})

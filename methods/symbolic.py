@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import Method, RawResult
+from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction
 from .functions import check_expression_size
 from .registry import register
@@ -33,7 +34,9 @@ class SympyExact(Method):
     """
 
     name: ClassVar[str] = "sympy"
-    family: ClassVar[str] = "symbolic"
+    family: ClassVar[Family] = Family.SYMBOLIC
+    reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXACT
+    wraps: ClassVar[str | None] = "sympy"
     kind: ClassVar[str] = "exact"
     order: ClassVar[None] = None
     needs: ClassVar[frozenset[str]] = frozenset({"expression"})
