@@ -158,6 +158,7 @@ class _Progress:
 
 def _run(args: argparse.Namespace) -> int:
     from .runner import sweep
+    from .schema import STATUSES
     from .store import results_path
 
     if args.jobs < 1:
@@ -184,9 +185,7 @@ def _run(args: argparse.Namespace) -> int:
         )
         return 130
     counts = df["status"].value_counts().to_dict()
-    summary = ", ".join(
-        f"{counts[s]} {s}" for s in ("ok", "nan", "error", "skipped") if s in counts
-    )
+    summary = ", ".join(f"{counts[s]} {s}" for s in STATUSES if s in counts)
     print(
         f"wrote {len(df)} rows ({summary}) to {results_path(args.output)} "
         f"(run {df['run_id'].iloc[0] if len(df) else '-'}, {time.perf_counter() - started:.0f} s). "

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .plots import best_attainable, best_steps, save_figures, smooth_problems
+from .schema import STATUSES, Status
 from .store import read_results, read_run_info
 
 __all__ = ["write_report", "method_summary", "hazard_findings", "recommendations", "render_report"]
@@ -142,7 +143,7 @@ def _outcome(errs: pd.DataFrame) -> tuple[str, str]:
     if ok.empty:
         if (status == "error").all():
             return "error", _short(str(errs["message"].iloc[0]))
-        first_nan = errs[status == "nan"]["message"]
+        first_nan = errs[status == Status.NONFINITE]["message"]
         return "nan", _short(str(first_nan.iloc[0])) if len(first_nan) else ""
     return "ok", ""
 
@@ -563,7 +564,7 @@ def render_report(
     run_id = run_info.get("run_id") or (df["run_id"].iloc[0] if len(df) else "-")
     acc = df[df["measure"] == "accuracy"]
     counts = df["status"].value_counts()
-    status = ", ".join(f"{counts[s]} {s}" for s in ("ok", "nan", "error", "skipped") if s in counts)
+    status = ", ".join(f"{counts[s]} {s}" for s in STATUSES if s in counts)
 
     def rel(p: Path) -> str:
         return Path(os.path.relpath(p, base)).as_posix()

@@ -52,6 +52,7 @@ import pandas as pd
 from methods.counting import CountedFunction
 from methods.functions import has_expression
 
+from .schema import SCHEMA_VERSION, Status, method_columns
 from .store import (
     RESULTS_FILE,
     ResultsFileError,
@@ -508,11 +509,11 @@ def _base_row(ctx: _Context, task: _Task, config: MethodConfig) -> dict[str, Any
         "problem": prob.name,
         "tags": ";".join(sorted(prob.tags)),
         "dim": prob.dim,
-        "method": config.name,
+        **method_columns(config.cls),
+        "schema_version": SCHEMA_VERSION,
+        "form": "point" if task.region == "point" else "grid",
         "label": config.label,
         "settings": config.settings_json,
-        "family": config.family,
-        "kind": config.kind,
         "order": config.order,
         "theoretical_step": config.theoretical_step,
         "region": task.region,
@@ -551,7 +552,7 @@ def _measure_point(
     if np.any(np.isnan(value)):
         bad = int(np.isnan(value).sum())
         why = _first_warning(caught) or "the method returned NaN"
-        out.update(status="nan", message=f"{bad} of {value.size} coordinates NaN; {why}")
+        out.update(status=Status.NONFINITE, message=f"{bad} of {value.size} coordinates NaN; {why}")
         return out
     absolute, relative = gradient_error(value, truth)
     out.update(abs_error=absolute, rel_error=relative, status="ok")
@@ -652,7 +653,7 @@ def _run_grid(ctx: _Context, task: _Task) -> list[dict]:
                 if np.any(np.isnan(part)):
                     bad = int(np.isnan(part).sum())
                     row.update(
-                        status="nan",
+                        status=Status.NONFINITE,
                         message=f"{bad} of {part.size} values NaN; {warning or 'NaN returned'}",
                     )
                 else:

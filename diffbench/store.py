@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .schema import COLUMNS, MEASURES, REGIONS, SCHEMA, SCHEMA_VERSION, STATUSES
+
 __all__ = [
     "COLUMNS",
     "written_by_diffbench",
@@ -50,49 +52,6 @@ __all__ = [
 
 RESULTS_FILE = "results.csv"
 RUN_INFO_FILE = "run.json"
-
-#: Row outcomes: a finite estimate, a NaN estimate, an exception, or not run (with the reason).
-STATUSES = ("ok", "nan", "error", "skipped")
-#: ``accuracy`` rows come from the step/grid sweep, ``cost`` rows from the serial timing pass.
-MEASURES = ("accuracy", "cost")
-#: ``point``: a gradient at one point; ``interior`` / ``edge``: a grid's inner or boundary nodes.
-REGIONS = ("point", "interior", "edge")
-
-#: Column name -> type: "str", "int" (nullable), "float" or "bool".
-SCHEMA: dict[str, str] = {
-    "run_id": "str",
-    "key": "str",
-    "measure": "str",
-    "problem": "str",
-    "tags": "str",
-    "dim": "int",
-    "point": "int",
-    "point_values": "str",
-    "method": "str",
-    "label": "str",
-    "settings": "str",
-    "family": "str",
-    "kind": "str",
-    "order": "int",
-    "theoretical_step": "float",
-    "step": "float",
-    "step_used": "float",
-    "grid_size": "int",
-    "region": "str",
-    "abs_error": "float",
-    "rel_error": "float",
-    "error_estimate": "float",
-    "nfev": "int",
-    "time": "float",
-    "time_number": "int",
-    "time_repeats": "str",
-    "prepare_time": "float",
-    "status": "str",
-    "message": "str",
-    "versions": "str",
-}
-#: The columns of ``results.csv``, in order.
-COLUMNS: tuple[str, ...] = tuple(SCHEMA)
 
 
 class ResultsFileError(ValueError):
@@ -239,6 +198,10 @@ def _convert(kind: str, text: str) -> Any:
         return text
     if text == "":
         return None
+    if kind == "bool":
+        if text not in ("true", "false"):
+            raise ValueError(f"{text!r} is not true or false")
+        return text == "true"
     return int(text) if kind == "int" else float(text)
 
 
@@ -266,6 +229,8 @@ def _parse(lines: list[str], source: str) -> pd.DataFrame:
     for name, kind, values in zip(COLUMNS, kinds, columns, strict=True):
         if kind == "int":
             data[name] = pd.array(values, dtype="Int64")
+        elif kind == "bool":
+            data[name] = pd.array(values, dtype="boolean")
         elif kind == "float":
             data[name] = np.array([math.nan if v is None else v for v in values], dtype=float)
         else:
@@ -334,8 +299,9 @@ def read_results(path: str | os.PathLike, *, repair: bool = False) -> pd.DataFra
             raise _corrupt(
                 str(file),
                 1,
-                "it was written by another version of diffbench (its columns differ); "
-                "run `diffbench run` again to replace it",
+                f"it was written with results schema {_schema_of(header, lines)}, and this "
+                f"version of diffbench reads schema {SCHEMA_VERSION}; run `diffbench run` again "
+                "to replace it, or read it with the diffbench version that wrote it",
             )
         shown = ", ".join(header[:4])
         raise _corrupt(str(file), 1, f"the header is not the results header (starts {shown!r})")
@@ -349,6 +315,15 @@ def read_results(path: str | os.PathLike, *, repair: bool = False) -> pd.DataFra
         if repair:
             os.truncate(file, complete_end if text.isascii() else len(text[:complete_end].encode()))
     return df
+
+
+def _schema_of(header: list[str], lines: list[str]) -> str:
+    """The schema version a foreign diffbench table declares (1: before versions were written)."""
+    if "schema_version" not in header:
+        return "1"
+    col = header.index("schema_version")
+    row = next(csv.reader(lines[1:2]), [])
+    return row[col] if len(row) > col and row[col] else "unknown"
 
 
 def read_run_info(directory: str | os.PathLike) -> dict[str, Any]:

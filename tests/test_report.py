@@ -70,7 +70,9 @@ def synthetic():
         rows.append(acc_row("good", "finite-difference", "step", *pole, 0, step, err * 100))
     rows.append(acc_row("bad", "extrapolation", "adaptive", *smooth, 0, None, 1e-5))
     nan_msg = "1 of 1 coordinates NaN; RuntimeWarning: bad: f returned nan at x=[0.999]; ..."
-    rows.append(acc_row("bad", "extrapolation", "adaptive", *pole, 0, None, None, "nan", nan_msg))
+    rows.append(
+        acc_row("bad", "extrapolation", "adaptive", *pole, 0, None, None, "non-finite", nan_msg)
+    )
     rows.append(acc_row("exactish", "symbolic", "exact", *smooth, 0, None, 1e-16))
     rows.append(acc_row("exactish", "symbolic", "exact", *pole, 0, None, 0.9))
     rows.append(cost_row("good", "finite-difference", "step", *smooth, 1e-8, 2, 1e-4))

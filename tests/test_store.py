@@ -70,7 +70,7 @@ def test_round_trip_is_exact(tmp_path):
         row(
             step=1e-16,
             rel_error=math.nan,
-            status="nan",
+            status="non-finite",
             point=1,
             message='comma, "quote"\nand a newline',
         ),

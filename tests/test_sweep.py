@@ -267,7 +267,7 @@ def test_failures_become_rows_with_status_and_reason():
     by = df.set_index("label")
     assert by.loc["tiny-raise", "status"] == "error"
     assert "ValueError: boom at the point" in by.loc["tiny-raise", "message"]
-    assert by.loc["tiny-nan", "status"] == "nan"
+    assert by.loc["tiny-nan", "status"] == "non-finite"
     assert "f returned nan" in by.loc["tiny-nan", "message"]
     assert math.isnan(by.loc["tiny-nan", "rel_error"])
     assert by.loc["tiny-missing", "status"] == "skipped"
