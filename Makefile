@@ -8,7 +8,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.stamp-install
 EXTRAS ?= test,peers,jax
 
-.PHONY: all install test lint report asv clean
+# `make report` writes the run to reports/latest/ (git-ignored), so the checkout stays clean;
+# `make showcase` refreshes the committed showcase in reports/showcase/ on purpose.
+RUN_DIR      := reports/latest
+SHOWCASE_DIR := reports/showcase
+
+.PHONY: all install test lint report showcase asv clean
 
 all: test
 
@@ -28,8 +33,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check methods diffbench benchmarks tests
 
 report: $(STAMP)
-	$(BIN)/diffbench run --output reports
-	$(BIN)/diffbench report --input reports
+	$(BIN)/diffbench run --output $(RUN_DIR)
+	$(BIN)/diffbench report --input $(RUN_DIR)
+
+showcase: $(STAMP)
+	$(BIN)/diffbench run --output $(SHOWCASE_DIR)
+	$(BIN)/diffbench report --input $(SHOWCASE_DIR)
 
 clean:
 	rm -rf $(VENV) .asv .pytest_cache .ruff_cache .hypothesis
