@@ -40,18 +40,22 @@ class MethodConfig:
 
     @property
     def name(self) -> str:
+        """The registered method name."""
         return self.cls.name
 
     @property
     def family(self) -> str:
+        """The method's family."""
         return self.cls.family
 
     @property
     def kind(self) -> str:
+        """``step``, ``exact``, ``adaptive`` or ``grid``."""
         return self.cls.kind
 
     @property
     def needs(self) -> frozenset[str]:
+        """What the method needs from ``f`` (``Need`` values)."""
         return frozenset(self.cls.needs)
 
     def build(self) -> Any:
@@ -62,11 +66,13 @@ class MethodConfig:
 
     @property
     def order(self) -> int | None:
+        """The configuration's order of accuracy, if it has one."""
         order = getattr(self.cls(**dict(self.settings)), "order", None)
         return int(order) if isinstance(order, int | np.integer) else None
 
     @property
     def theoretical_step(self) -> float | None:
+        """The method's ``theoretical_step()`` in this configuration, None if it has none."""
         try:
             value = self.cls(**dict(self.settings)).theoretical_step()
         except Exception:
@@ -80,6 +86,7 @@ class MethodConfig:
 
     @property
     def settings_json(self) -> str:
+        """The settings as sorted JSON (the ``settings`` column)."""
         return json.dumps(dict(self.settings), sort_keys=True, default=repr)
 
     def spec(self) -> dict[str, Any]:

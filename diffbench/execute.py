@@ -27,7 +27,15 @@ from .schema import Status
 from .store import measurement_key
 from .timing import time_call
 
-__all__ = ["Context", "run_task", "execute", "versions", "point_text", "grid_text"]
+__all__ = [
+    "Context",
+    "run_task",
+    "execute",
+    "versions",
+    "point_text",
+    "grid_text",
+    "problem_columns",
+]
 
 
 def versions() -> str:
