@@ -1,9 +1,12 @@
 """Accuracy: the relative error of every method against exact ground truth.
 
-``track_relative_error`` returns :func:`diffbench.metrics.gradient_error`'s relative error of one
-gradient against ``problem.exact_gradient`` (SymPy expressions evaluated by mpmath; computed once
-per class in ``setup_cache``), as ``diffbench run`` measures it. asv treats lower as better, which
-suits errors. ``diffbench from-asv`` turns these results into the sweep's table and figures.
+Every value is measured by the sweep's kernel (:mod:`diffbench.measure`): ``track_relative_error``
+is the relative error of :func:`~diffbench.measure.measure_gradient` (one gradient against
+``problem.exact_gradient``, SymPy expressions evaluated by mpmath; computed once per class in
+``setup_cache``) or of :func:`~diffbench.measure.measure_grid` (a grid's interior or edge), as
+``diffbench run`` measures it; ``GridAccuracy.track_nfev`` is the number of evaluations of ``f``
+counted while sampling the grid. asv treats lower as better, which suits errors. ``diffbench
+from-asv`` turns these results into the sweep's table and figures.
 """
 
 from __future__ import annotations
@@ -12,11 +15,11 @@ import warnings
 
 import numpy as np
 
-from diffbench.metrics import gradient_error
+from diffbench.measure import Measurement, measure_grid, sample_grid
 from diffbench.problems import get_problem, list_problems
-from diffbench.runner import DEFAULT_GRID_SIZES
+from diffbench.steps import DEFAULT_GRID_SIZES
 
-from .common import CONFIGS, STEP_PROBLEMS, STEPS, gradient_or_skip, labels, require
+from .common import CONFIGS, STEP_PROBLEMS, STEPS, labels, measure_or_skip, require, skip_unless_ok
 
 #: Adaptive methods have no step to sweep: they run on every problem of the battery. So do exact
 #: ones, except that several compile the expression on every call (~1 s for JAX and PyTensor):
@@ -55,8 +58,7 @@ def _point_error(truths: dict, label: str, problem: str, point: int, step: float
         raise NotImplementedError(f"{problem} has {len(prob.points)} point(s)")
     require(config, prob)
     x = np.asarray(prob.points[point], dtype=float)
-    est = gradient_or_skip(config.build(), prob.function, x, step)
-    return gradient_error(est, truths[problem][point])[1]
+    return measure_or_skip(config.build(), prob.function, x, truths[problem][point], step).rel_error
 
 
 class StepAccuracy:
@@ -104,35 +106,40 @@ class AdaptiveAccuracy(ExactAccuracy):
 
 
 def _grid_truths() -> dict[tuple[str, int], np.ndarray]:
-    from methods.grids import tensor_points, uniform_axes
-
-    out = {}
+    """Exact gradients at the nodes of every grid, by (problem, size)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for name in GRID_PROBLEMS:
-            prob = get_problem(name)
-            for size in GRID_SIZES:
-                nodes = tensor_points(uniform_axes(prob.domain, size))
-                out[name, size] = prob.exact_gradients(nodes)
-    return out
+        return {
+            (name, size): sample_grid(get_problem(name), size).exact
+            for name in GRID_PROBLEMS
+            for size in GRID_SIZES
+        }
 
 
-def _edge_mask(shape: tuple[int, ...]) -> np.ndarray:
-    """Boundary nodes (first or last index along some axis), flattened in ``np.mgrid`` order."""
-    edge = np.zeros(shape, dtype=bool)
-    for axis in range(len(shape)):
-        index = [slice(None)] * len(shape)
-        for i in (0, shape[axis] - 1):
-            index[axis] = i
-            edge[tuple(index)] = True
-    return edge.reshape(-1)
+def grid_measurement(
+    truths: dict, label: str, problem: str, grid_size: int, region: str
+) -> Measurement:
+    """The sweep's measurement of one grid region (:func:`diffbench.measure.measure_grid` on
+    :func:`diffbench.measure.sample_grid`); skip (NotImplementedError) what is not ``ok``."""
+    config = CONFIGS[label]
+    prob = get_problem(problem)
+    require(config, prob)
+    sample = sample_grid(prob, grid_size, exact=truths[problem, grid_size])
+    try:
+        method = config.build()
+    except Exception as exc:
+        raise NotImplementedError(f"{label} raised {type(exc).__name__}: {exc}") from exc
+    return skip_unless_ok(
+        measure_grid(method, sample)[region], label, f"on the {region} of {grid_size} points"
+    )
 
 
 class GridAccuracy:
     """Grid methods on uniform grids over each problem's domain, by points per axis.
 
     The sizes are the sweep's for one dimension (``DEFAULT_GRID_SIZES[1]``, 8 to 4096). The error
-    is the max-norm relative error over the grid's interior or its edge nodes, as in the sweep.
+    is the max-norm relative error over the grid's interior or its edge nodes, as in the sweep;
+    ``track_nfev`` counts the evaluations of ``f`` made to sample the grid.
     """
 
     params = [labels("grid"), list(GRID_PROBLEMS), list(GRID_SIZES), list(REGIONS)]
@@ -143,28 +150,15 @@ class GridAccuracy:
         return _grid_truths()
 
     def setup(self, truths: dict, label: str, problem: str, grid_size: int, region: str) -> None:
-        from methods.grids import sample, uniform_axes
-
-        config = CONFIGS[label]
-        prob = get_problem(problem)
-        require(config, prob)
-        axes = uniform_axes(prob.domain, grid_size)
-        mask = _edge_mask(tuple(a.size for a in axes))
-        if region == "interior":
-            mask = ~mask
-        if not mask.any():
-            raise NotImplementedError(f"a grid of {grid_size} points per axis has no {region}")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                grads = config.build().grid_gradient(sample(prob.function, axes), *axes)
-            except Exception as exc:
-                raise NotImplementedError(f"{label} raised {type(exc).__name__}: {exc}") from exc
-        est = np.stack([np.asarray(g, dtype=float).reshape(-1) for g in grads], axis=1)
-        truth = truths[problem, grid_size]
-        self.error = gradient_error(est[mask].reshape(-1), truth[mask].reshape(-1))[1]
+        self.measurement = grid_measurement(truths, label, problem, grid_size, region)
+        self.error = self.measurement.rel_error
 
     def track_relative_error(self, truths, label, problem, grid_size, region) -> float:
         return self.error
 
     track_relative_error.unit = "relative error"
+
+    def track_nfev(self, truths, label, problem, grid_size, region) -> int:
+        return self.measurement.nfev
+
+    track_nfev.unit = "evaluations"

@@ -4,7 +4,7 @@ The function is what a user would write: a numpy-vectorized Rosenbrock (``common
 at n = 2, 10, 100, 1000 from the classic start, and the seed function ``q*chi*delta`` at its
 point. Methods that differentiate a formula (``needs`` contains ``"expression"``) get the
 battery's SymPy function instead. ``setup`` prepares everything and makes one untimed call (it
-pays one-off costs such as imports and compilation, and its estimate gives the default-step
+pays one-off costs such as imports and compilation; the sweep's kernel measures its default-step
 error and nfev, as the sweep's ``cost`` rows); the timed body is the gradient call alone.
 """
 
@@ -14,11 +14,10 @@ import warnings
 
 import numpy as np
 
-from diffbench.metrics import gradient_error
 from diffbench.problems import get_problem
 from diffbench.problems import rosenbrock as rosenbrock_problem
 
-from .common import SIZES, default_configs, gradient_or_skip, require, rosenbrock, rosenbrock_start
+from .common import SIZES, default_configs, measure_or_skip, require, rosenbrock, rosenbrock_start
 
 #: One configuration per registered method (its default settings), by name.
 DEFAULTS = default_configs()
@@ -30,7 +29,7 @@ EXPRESSION_MAX_N = 100
 
 
 def _prepare(name: str, n: int) -> tuple:
-    """(method, f, x, estimate) on Rosenbrock of ``n`` variables, after one untimed call."""
+    """(method, f, x) on Rosenbrock of ``n`` variables; skip what is not a per-call cost."""
     config = DEFAULTS[name]
     require(config)
     if "expression" in config.needs:
@@ -40,8 +39,7 @@ def _prepare(name: str, n: int) -> tuple:
     else:
         f = rosenbrock
     x = rosenbrock_start(n)
-    method = config.build()
-    return method, f, x, gradient_or_skip(method, f, x)
+    return config.build(), f, x
 
 
 class Rosenbrock:
@@ -59,19 +57,20 @@ class Rosenbrock:
             return {n: rosenbrock_problem(n).exact_gradient(rosenbrock_start(n)) for n in SIZES}
 
     def setup(self, truths: dict, name: str, n: int) -> None:
-        self.method, self.f, self.x, self.estimate = _prepare(name, n)
-        self.truth = truths[n]
+        self.method, self.f, self.x = _prepare(name, n)
+        # one untimed call, measured by the sweep's kernel (its default-step error and nfev)
+        self.measurement = measure_or_skip(self.method, self.f, self.x, truths[n])
 
     def time_gradient(self, truths: dict, name: str, n: int) -> None:
         self.method.gradient(self.f, self.x)
 
     def track_relative_error(self, truths: dict, name: str, n: int) -> float:
-        return gradient_error(self.estimate, self.truth)[1]
+        return self.measurement.rel_error
 
     track_relative_error.unit = "relative error"
 
     def track_nfev(self, truths: dict, name: str, n: int) -> int:
-        return self.estimate.nfev
+        return self.measurement.nfev
 
     track_nfev.unit = "evaluations"
 
@@ -84,7 +83,8 @@ class PeakmemRosenbrock:
     timeout = 120
 
     def setup(self, name: str) -> None:
-        self.method, self.f, self.x, _ = _prepare(name, max(SIZES))
+        self.method, self.f, self.x = _prepare(name, max(SIZES))
+        measure_or_skip(self.method, self.f, self.x)  # one untimed call
 
     def peakmem_gradient(self, name: str) -> None:
         self.method.gradient(self.f, self.x)
@@ -104,20 +104,20 @@ class Seed:
         self.f = prob.function
         self.x = np.asarray(prob.points[0], dtype=float)
         self.method = config.build()
-        self.estimate = gradient_or_skip(self.method, self.f, self.x)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.truth = prob.exact_gradient(self.x)
+            truth = prob.exact_gradient(self.x)
+        self.measurement = measure_or_skip(self.method, self.f, self.x, truth)
 
     def time_gradient(self, name: str, problem: str) -> None:
         self.method.gradient(self.f, self.x)
 
     def track_relative_error(self, name: str, problem: str) -> float:
-        return gradient_error(self.estimate, self.truth)[1]
+        return self.measurement.rel_error
 
     track_relative_error.unit = "relative error"
 
     def track_nfev(self, name: str, problem: str) -> int:
-        return self.estimate.nfev
+        return self.measurement.nfev
 
     track_nfev.unit = "evaluations"

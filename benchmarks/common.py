@@ -1,7 +1,7 @@
 """What the asv suite measures, read from the method registry and the problem battery at import.
 
 New methods join automatically: every registered method and each of its ``variants()`` is a
-configuration (:func:`diffbench.runner.resolve_methods`, the sweep's own enumeration, so labels and
+configuration (:func:`diffbench.configs.resolve_methods`, the sweep's own enumeration, so labels and
 settings are those of ``diffbench run``). A configuration that cannot run here (an optional peer
 that is not installed, a method raising on a problem or returning NaN) is skipped the asv way,
 by raising ``NotImplementedError`` in ``setup`` with the reason; it is never recorded as zero.
@@ -9,13 +9,13 @@ by raising ``NotImplementedError`` in ``setup`` with the reason; it is never rec
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
-from diffbench.runner import MethodConfig, resolve_methods
-from methods.functions import has_expression
+from diffbench.configs import MethodConfig, cannot_apply, resolve_methods
+from diffbench.measure import Measurement, measure_gradient
+from diffbench.schema import Status
 
 #: Problems of the step sweep and the grids: the seed, a smooth function and one of each main
 #: hazard. asv runs every parameter combination in its own process (~20-40 ms each here), so the
@@ -43,30 +43,41 @@ def default_configs() -> dict[str, MethodConfig]:
 
 
 def require(config: MethodConfig, problem: Any = None) -> None:
-    """Raise ``NotImplementedError`` (asv: skipped) if ``config`` cannot run on ``problem``."""
+    """Raise ``NotImplementedError`` (asv: skipped) if ``config`` cannot run on ``problem``.
+
+    The sweep's rule (:func:`diffbench.configs.cannot_apply`); without a problem only whether
+    the configuration is available here.
+    """
     if not config.available:
         raise NotImplementedError(f"{config.label}: {config.reason}")
-    if problem is not None and "expression" in config.needs:
-        f = problem.function
-        if not has_expression(f):
-            raise NotImplementedError(f"{config.label} needs a SymPy expression; {problem.name}")
+    reason = "" if problem is None else cannot_apply(config, problem)
+    if reason:
+        raise NotImplementedError(f"{config.label} on {problem.name}: {reason}")
 
 
-def gradient_or_skip(method: Any, f: Any, x: np.ndarray, step: float | None = None) -> Any:
-    """``method.gradient(f, x, step=step)``; a method that raises or gives NaN is skipped.
+def skip_unless_ok(m: Measurement, label: str, where: str) -> Measurement:
+    """``m`` if its status is ``ok``, else ``NotImplementedError`` (asv: skipped) saying why.
 
-    asv stores a skipped combination and a returned NaN the same way (NaN, shown as n/a), so
-    both outcomes are skips here, with the reason in the message (``asv run --show-stderr``).
+    asv stores a skipped combination and a returned NaN the same way (NaN, shown as n/a), so a
+    method that raised and one that returned NaN are both skips here, with the kernel's message
+    (``asv run --show-stderr`` prints it).
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            est = method.gradient(f, x, step=step)
-        except Exception as exc:
-            raise NotImplementedError(f"{method.label} raised {type(exc).__name__}: {exc}") from exc
-    if np.any(np.isnan(est.value)):
-        raise NotImplementedError(f"{method.label} returned NaN at x={x.tolist()}")
-    return est
+    if m.status == Status.ERROR:
+        raise NotImplementedError(f"{label} raised {m.message}")
+    if m.status == Status.NONFINITE:
+        raise NotImplementedError(f"{label} returned NaN {where}: {m.message}")
+    if not m.ok:
+        raise NotImplementedError(f"{label}: {m.message}")
+    return m
+
+
+def measure_or_skip(
+    method: Any, f: Any, x: np.ndarray, truth: Any = None, step: float | None = None
+) -> Measurement:
+    """:func:`diffbench.measure.measure_gradient`, the sweep's kernel; what is not ``ok`` is
+    skipped (:func:`skip_unless_ok`)."""
+    m = measure_gradient(method, f, x, truth, step=step)
+    return skip_unless_ok(m, method.label, f"at x={np.asarray(x).tolist()}")
 
 
 def rosenbrock(x: np.ndarray) -> np.ndarray:

@@ -57,7 +57,7 @@ def run_module(name: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the named benchmark modules (default: the two ratio modules)."""
-    for name in (argv if argv else DEFAULT_MODULES):
+    for name in argv if argv else DEFAULT_MODULES:
         print(f"# benchmarks/{name}.py")
         run_module(name)
     return 0

@@ -39,6 +39,7 @@ from typing import Any
 
 import pandas as pd
 
+from .schema import SCHEMA_VERSION
 from .store import (
     COLUMNS,
     RESULTS_FILE,
@@ -201,7 +202,7 @@ class _Lookup:
     def __init__(self) -> None:
         import methods
 
-        from .runner import resolve_methods
+        from .configs import resolve_methods
 
         self.by_label = {c.label: c for c in resolve_methods()}
         self.defaults = {
@@ -228,18 +229,16 @@ class _Lookup:
         return self.problems[name]
 
 
-def _grid_spacing(problem: Any, size: int) -> float:
-    from methods.grids import uniform_axes
-
-    axes = uniform_axes(problem.domain, size)
-    return max(float((a[-1] - a[0]) / (a.size - 1)) for a in axes)
-
-
 def _base_row(
     run: AsvRun, measure: str, params: Mapping[str, Any], lookup: _Lookup
 ) -> dict[str, Any] | None:
-    """The row of one parameter combination, without values; None if it is no measurement."""
-    from .runner import _point_text  # the sweep's text for a point, so the columns agree
+    """The row of one parameter combination, without values; None if it is no measurement.
+
+    The columns describing the method and the problem are the sweep's (same functions); a grid
+    row's ``nfev`` is only what asv counted (``GridAccuracy.track_nfev``), never reconstructed.
+    """
+    from .execute import grid_text, point_text, problem_columns
+    from .measure import grid_spacing
 
     label = params.get("label")
     config = lookup.config(label, params.get("method"))
@@ -250,47 +249,35 @@ def _base_row(
     # cost benchmarks time a problem's first point, as the sweep's cost rows do
     point = 0 if measure == "cost" else params.get("point")
     grid_size = params.get("grid_size")
-    region = params.get("region", "point")
+    form = "point" if grid_size is None else "grid"
     row: dict[str, Any] = {
         "run_id": run.run_id,
         "measure": measure,
+        "schema_version": SCHEMA_VERSION,
+        "form": form,
         "problem": problem_name,
         "point": point,
         "step": params.get("step"),
         "grid_size": grid_size,
-        "region": region,
+        "region": params.get("region", "point"),
         "versions": f"asv results of commit {run.commit_hash[:12]}, {run.env_name}, "
         f"machine {run.machine}",
         "message": "",
     }
     if config is not None:
-        row.update(
-            method=config.name,
-            label=config.label,
-            settings=config.settings_json,
-            family=config.family,
-            kind=config.kind,
-            order=config.order,
-            theoretical_step=config.theoretical_step,
-        )
+        row.update(config.columns(form))
     else:
         shown = str(label if label is not None else params.get("method"))
         row.update(method=shown.split("(")[0], label=shown, message="not in this registry")
     if problem is not None:
         if point is not None and point >= len(problem.points):
             return None
-        row.update(tags=";".join(sorted(problem.tags)), dim=problem.dim)
+        row.update(problem_columns(problem))
         if point is not None:
-            row["point_values"] = _point_text(problem.points[point])
+            row["point_values"] = point_text(problem.points[point])
         if grid_size is not None:
-            spacing = _grid_spacing(problem, int(grid_size))
-            domain = " x ".join(f"[{lo!r}, {hi!r}]" for lo, hi in problem.domain)
-            row.update(
-                step=spacing,
-                step_used=spacing,
-                nfev=int(grid_size) ** problem.dim,
-                point_values=f"grid {domain}",
-            )
+            spacing = grid_spacing(problem.domain, int(grid_size))
+            row.update(step=spacing, step_used=spacing, point_values=grid_text(problem.domain))
     row["key"] = measurement_key(
         measure,
         problem_name,
@@ -298,7 +285,7 @@ def _base_row(
         row["label"],
         row["step"] if grid_size is None else None,
         grid_size,
-        region,
+        row["region"],
     )
     return row
 

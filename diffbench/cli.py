@@ -56,7 +56,7 @@ def _split(values: Sequence[str] | None) -> list[str] | None:
 
 def parse_steps(tokens: Sequence[str] | None) -> Any:
     """``START:STOP[:PER_DECADE]`` or explicit step values, as given on the command line."""
-    from .runner import DEFAULT_STEPS, StepRange
+    from .steps import DEFAULT_STEPS, StepRange
 
     if tokens is None:
         return None
@@ -84,7 +84,7 @@ def parse_steps(tokens: Sequence[str] | None) -> Any:
 
 
 def _add_run(subparsers: Any) -> None:
-    from .runner import DEFAULT_GRID_SIZES, DEFAULT_STEPS
+    from .steps import DEFAULT_GRID_SIZES, DEFAULT_STEPS
 
     sizes = "; ".join(f"{d}-D: {', '.join(map(str, s))}" for d, s in DEFAULT_GRID_SIZES.items())
     p = subparsers.add_parser(
@@ -275,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Measure how accurately and cheaply each way of computing derivatives works, "
         "against exact SymPy/mpmath ground truth.",
     )
-    from .runner import versions
+    from .execute import versions
 
     parser.add_argument("--version", action="version", version=versions())
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .schema import COLUMNS, MEASURES, REGIONS, SCHEMA, SCHEMA_VERSION, STATUSES
+from .schema import COLUMNS, FORMS, MEASURES, REGIONS, SCHEMA, SCHEMA_VERSION, STATUSES
 
 __all__ = [
     "COLUMNS",
@@ -241,6 +241,20 @@ def _parse(lines: list[str], source: str) -> pd.DataFrame:
         if bad.any():
             first = int(np.flatnonzero(bad.to_numpy())[0])
             raise _corrupt(source, first + 2, f"unknown {name} {df[name].iloc[first]!r}")
+    bad = (df["form"].notna() & ~df["form"].isin([*FORMS, ""])).to_numpy()
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise _corrupt(source, first + 2, f"unknown form {df['form'].iloc[first]!r}")
+    other = (df["schema_version"].notna() & (df["schema_version"] != SCHEMA_VERSION)).to_numpy()
+    if other.any():
+        first = int(np.flatnonzero(other)[0])
+        raise _corrupt(
+            source,
+            first + 2,
+            f"it was written with results schema {df['schema_version'].iloc[first]}, and this "
+            f"version of diffbench reads schema {SCHEMA_VERSION}; read it with the diffbench "
+            "version that wrote it",
+        )
     return df
 
 

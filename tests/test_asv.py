@@ -27,8 +27,9 @@ import pytest
 from benchmarks import bench_accuracy, bench_cost, bench_ratios, common
 from diffbench.asv_results import AsvResultsError, from_asv, read_asv_results
 from diffbench.cli import main
+from diffbench.configs import MethodConfig, resolve_methods
 from diffbench.problems import get_problem
-from diffbench.runner import MethodConfig, resolve_methods
+from diffbench.schema import SCHEMA_VERSION
 from diffbench.store import measurement_key, read_results
 
 REPO = Path(__file__).resolve().parents[1]
@@ -138,6 +139,10 @@ def test_values_are_read_in_product_order_with_literal_parameters(tmp_path: Path
     )
     first = table[(table["label"] == "central(order=2)") & (table["point"] == 0)]
     assert first.set_index("step")["rel_error"].to_dict() == {0.1: 0.1, 0.001: 0.2}
+    # the method-describing columns of schema v2, as the sweep writes them
+    assert (table["schema_version"] == SCHEMA_VERSION).all() and (table["form"] == "point").all()
+    assert (row["needs"], row["black_box"], row["noise_linear"]) == ("", True, True)
+    assert (row["reference"], row["wraps"], row["peer"]) == ("none", "", False)
 
 
 def test_nan_is_skipped_none_is_an_error_and_missing_points_are_dropped(tmp_path: Path) -> None:
@@ -233,10 +238,18 @@ def test_grid_rows_carry_spacing_size_and_nodes(tmp_path: Path) -> None:
             ],
         ],
     }
-    write_asv(tmp_path, {name: definition}, {name: [1e-15, 1 / 7]})
+    # nfev is what the suite counted (GridAccuracy.track_nfev), never grid_size ** dim
+    nfev = "bench_accuracy.GridAccuracy.track_nfev"
+    without_nfev, _, _ = read_asv_results(
+        write_asv(tmp_path, {name: definition}, {name: [1e-15, 1 / 7]}).parents[1]
+    )
+    assert without_nfev["nfev"].isna().all()
+    counted = dict(definition, unit="evaluations")
+    write_asv(tmp_path, {name: definition, nfev: counted}, {name: [1e-15, 1 / 7], nfev: [8, 8]})
     table, _, _ = read_asv_results(tmp_path)
     edge = table[table["region"] == "edge"].iloc[0]
     assert edge["grid_size"] == 8 and edge["nfev"] == 8 and pd.isna(edge["point"])
+    assert (edge["form"], edge["label"]) == ("grid", "numpy-gradient(edge_order=1)")
     assert edge["step"] == pytest.approx(4 / 7, rel=1e-15) and edge["step_used"] == edge["step"]
     assert edge["point_values"] == "grid [-2.0, 2.0]" and edge["rel_error"] == 1 / 7
     assert edge["key"] == measurement_key(

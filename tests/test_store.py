@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from diffbench.schema import SCHEMA_VERSION
 from diffbench.store import (
     COLUMNS,
     ResultsFileError,
@@ -20,6 +22,18 @@ from diffbench.store import (
     rows_to_frame,
     write_run_info,
 )
+
+#: Columns schema 2 added.
+V2_ONLY = {
+    "schema_version",
+    "form",
+    "needs",
+    "black_box",
+    "noise_linear",
+    "reference",
+    "wraps",
+    "peer",
+}
 
 
 def row(**kw):
@@ -125,6 +139,31 @@ def test_corrupt_files_raise_and_stay_untouched(tmp_path, mutate, match):
     with pytest.raises(ResultsFileError, match=match):
         read_results(tmp_path, repair=True)
     assert path.read_text() == text
+
+
+def test_a_table_of_another_schema_version_is_refused_naming_both(tmp_path):
+    with ResultsWriter(tmp_path / "results.csv") as writer:
+        writer.append([row(step=0.25, schema_version=SCHEMA_VERSION, form="point")])
+    path = tmp_path / "results.csv"
+    assert read_results(tmp_path)["schema_version"].tolist() == [SCHEMA_VERSION]
+    header, line = path.read_text().splitlines()
+    # a version-1 table: written before schema_version, form and the capability columns
+    v1 = [c for c in COLUMNS if c not in V2_ONLY]
+    path.write_text(",".join(v1) + "\n" + ",".join("" for _ in v1) + "\n")
+    with pytest.raises(
+        ResultsFileError, match=rf"schema 1, and this .* reads schema {SCHEMA_VERSION}"
+    ):
+        read_results(tmp_path)
+    # a future version with the same columns: refused by its schema_version values
+    col = COLUMNS.index("schema_version")
+    fields = next(csv.reader([line]))
+    fields[col] = str(SCHEMA_VERSION + 1)
+    future = header + "\n" + ",".join(fields) + "\n"
+    path.write_text(future)
+    match = rf"schema {SCHEMA_VERSION + 1}, and this .* reads schema {SCHEMA_VERSION}"
+    with pytest.raises(ResultsFileError, match=match):
+        read_results(tmp_path, repair=True)
+    assert path.read_text() == future
 
 
 def test_unterminated_last_line_is_ignored_and_repaired_on_request(tmp_path):

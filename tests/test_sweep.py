@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 import sympy
 
-import diffbench.runner as sweep_module
+import diffbench.execute as execute_module
+import diffbench.plan as plan_module
 from diffbench.problems import Problem
 from diffbench.runner import (
     DEFAULT_STEPS,
@@ -22,6 +23,7 @@ from diffbench.runner import (
     resolve_methods,
     sweep,
 )
+from diffbench.steps import steps_for
 from diffbench.store import ResultsFileError, read_results
 from diffbench.timing import time_call
 from methods import GridMethod, Method, RawResult
@@ -190,12 +192,12 @@ def test_default_step_range_has_four_per_decade_and_both_ends():
 
 def test_smaller_smallest_useful_step_extends_the_range():
     (config,) = resolve_methods([TinyComplex])
-    grid = sweep_module._steps_for(config, exp_problem(), DEFAULT_STEPS)
+    grid = steps_for(config, DEFAULT_STEPS)
     assert grid[-1] == 1e-300
     below = [h for h in grid if h < 1e-16]
     assert below[:2] == [1e-18, 1e-20]  # one step every two decades below the range
     (forward,) = resolve_methods([TinyForward])
-    assert min(sweep_module._steps_for(forward, exp_problem(), DEFAULT_STEPS)) == 1e-16
+    assert min(steps_for(forward, DEFAULT_STEPS)) == 1e-16
 
 
 @pytest.mark.parametrize(
@@ -301,7 +303,7 @@ def test_grid_methods_skip_problems_above_three_dimensions():
 
 
 def test_high_dimensional_problems_are_measured_for_cost_only(monkeypatch):
-    monkeypatch.setattr(sweep_module, "HIGH_DIM", 3)
+    monkeypatch.setattr(plan_module, "HIGH_DIM", 3)
     df = small_sweep(
         methods=[TinyForward], problems=[four_d_problem()], cost=True, timing={"target": 1e-4}
     )
@@ -356,7 +358,7 @@ def test_unknown_problem_lists_the_choices():
 
 def test_unwritable_output_is_rejected_before_the_sweep(tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(sweep_module, "_run_task", lambda *a: calls.append(a) or [])
+    monkeypatch.setattr(execute_module, "run_task", lambda *a: calls.append(a) or [])
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     with pytest.raises(ValueError, match="cannot be written"):

@@ -1,0 +1,258 @@
+"""Running the sweep's tasks: each one through the measuring kernel, into rows of the table.
+
+A task (:class:`diffbench.plan.Task`) becomes rows here: ``point`` tasks call
+:func:`diffbench.measure.measure_gradient` at every point and step, ``grid`` tasks sample the grid
+once (:func:`diffbench.measure.sample_grid`) and call :func:`diffbench.measure.measure_grid` for
+every grid configuration, ``cost`` tasks measure once at the default step and then time the
+prepared gradient (:func:`diffbench.timing.time_call`), ``skip`` tasks write why not.
+:func:`execute` runs a list of tasks serially or in joblib worker processes.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .configs import MethodConfig
+from .measure import Measurement, measure_gradient, measure_grid, one_line, sample_grid
+from .plan import Task
+from .schema import Status
+from .store import measurement_key
+from .timing import time_call
+
+__all__ = [
+    "Context",
+    "run_task",
+    "execute",
+    "versions",
+    "point_text",
+    "grid_text",
+    "problem_columns",
+]
+
+
+def versions() -> str:
+    """Versions of the project and its numeric stack, as one line."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import scipy
+    import sympy
+
+    try:
+        project = version("diffbench")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        project = "unknown"
+    return (
+        f"diffbench {project}, python {platform.python_version()}, numpy {np.__version__}, "
+        f"scipy {scipy.__version__}, sympy {sympy.__version__}"
+    )
+
+
+def point_text(x: Sequence[float]) -> str:
+    """The ``point_values`` text of a point (long points shortened).
+
+    Examples
+    --------
+    >>> point_text((0.5, -1.0))
+    '[0.5, -1.0]'
+    """
+    vals = [repr(float(v)) for v in x]
+    if len(vals) > 6:
+        vals = [*vals[:3], "...", *vals[-2:]]
+        return "[" + ", ".join(vals) + f"] ({len(x)} values)"
+    return "[" + ", ".join(vals) + "]"
+
+
+def grid_text(domain: Sequence[tuple[float, float]]) -> str:
+    """The ``point_values`` text of a grid over ``domain``.
+
+    Examples
+    --------
+    >>> grid_text([(-2.0, 2.0), (0.0, 1.0)])
+    'grid [-2.0, 2.0] x [0.0, 1.0]'
+    """
+    return "grid " + " x ".join(f"[{lo!r}, {hi!r}]" for lo, hi in domain)
+
+
+def problem_columns(problem: Any) -> dict[str, Any]:
+    """The columns of a results row that describe a problem."""
+    return {"problem": problem.name, "tags": ";".join(sorted(problem.tags)), "dim": problem.dim}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every row of one run shares."""
+
+    run_id: str
+    versions: str
+
+
+def _base_row(ctx: Context, task: Task, config: MethodConfig) -> dict[str, Any]:
+    return {
+        "run_id": ctx.run_id,
+        "measure": task.measure,
+        **problem_columns(task.problem),
+        **config.columns(task.form),
+        "region": task.region,
+        "versions": ctx.versions,
+        "message": "",
+    }
+
+
+def _build(config: MethodConfig) -> tuple[Any, Measurement | None]:
+    """A method instance, or the ``error`` measurement of building it."""
+    try:
+        return config.build(), None
+    except Exception as exc:
+        return None, Measurement(Status.ERROR, message=one_line(exc))
+
+
+def _run_point(ctx: Context, task: Task) -> list[dict]:
+    rows = []
+    prob = task.problem
+    for config in task.configs:
+        base = _base_row(ctx, task, config)
+        method, failed = _build(config)
+        for i, point in enumerate(prob.points):
+            x = np.asarray(point, dtype=float)
+            for h in task.steps:
+                row = dict(base, point=i, point_values=point_text(point), step=h)
+                row["key"] = measurement_key(
+                    "accuracy", prob.name, i, config.label, h, None, "point"
+                )
+                m = failed or measure_gradient(method, prob.function, x, task.truths[i], step=h)
+                rows.append(_with(row, m))
+    return rows
+
+
+def _with(row: dict, m: Measurement) -> dict:
+    """A row with a measurement's columns."""
+    return {**row, **m.as_row()}
+
+
+def _run_grid(ctx: Context, task: Task) -> list[dict]:
+    prob, size = task.problem, task.grid_size
+    sample = sample_grid(prob, size)
+    rows = []
+    for config in task.configs:
+        base = _base_row(ctx, task, config)
+        base.update(point_values=grid_text(prob.domain), step=sample.spacing, grid_size=size)
+        method, failed = _build(config)
+        results = {"interior": failed, "edge": failed} if failed else measure_grid(method, sample)
+        for region, m in results.items():
+            row = dict(base, region=region)
+            row["key"] = measurement_key(
+                "accuracy", prob.name, None, base["label"], None, size, region
+            )
+            rows.append(_with(row, m))
+    return rows
+
+
+def _run_skip(ctx: Context, task: Task) -> list[dict]:
+    rows = []
+    for config in task.configs:
+        row = _base_row(ctx, task, config)
+        row.update(status=Status.SKIPPED.value, message=task.reason or config.reason)
+        row["key"] = measurement_key(
+            task.measure, task.problem.name, None, row["label"], None, None, task.region
+        )
+        rows.append(row)
+    return rows
+
+
+def _run_cost(ctx: Context, task: Task) -> list[dict]:
+    """Time one configuration at the problem's first point with its default step."""
+    (config,) = task.configs
+    prob = task.problem
+    x = np.asarray(prob.points[0], dtype=float)
+    row = dict(_base_row(ctx, task, config), point=0, point_values=point_text(prob.points[0]))
+    row["key"] = measurement_key("cost", prob.name, 0, config.label, None, None, "point")
+    method, failed = _build(config)
+    if failed:
+        return [_with(row, failed)]
+    f = prob.function
+    # the first call pays one-off costs (compiling f, imports): measured for accuracy, not timed
+    m = measure_gradient(method, f, x, task.truths[0])
+    row = _with(row, m)
+    if m.status == Status.ERROR:
+        return [row]
+
+    # One-time preparation (compiling, tracing: JAX, PyTensor, autograd) is timed once and kept
+    # apart from the time per gradient, which is measured on the prepared function.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        try:
+            gradient = method.prepare(f, prob.dim)
+        except Exception as exc:
+            return [dict(row, status=Status.ERROR.value, message=one_line(exc))]
+        prepare_time = time.perf_counter() - start
+
+    def call() -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gradient(x)
+
+    timing = time_call(call, **dict(task.timing))
+    row.update(
+        time=timing.median,
+        time_number=timing.number,
+        time_repeats=json.dumps([float(f"{t:.6g}") for t in timing.repeats]),
+        prepare_time=prepare_time,
+    )
+    return [row]
+
+
+_RUNNERS: dict[str, Callable[[Context, Task], list[dict]]] = {
+    "point": _run_point,
+    "grid": _run_grid,
+    "skip": _run_skip,
+    "cost": _run_cost,
+}
+
+
+def run_task(ctx: Context, task: Task) -> list[dict]:
+    """The rows of one task (top-level so worker processes can import it)."""
+    with np.errstate(all="ignore"):
+        return _RUNNERS[task.what](ctx, task)
+
+
+def execute(
+    tasks: list[Task],
+    ctx: Context,
+    jobs: int,
+    sink: Callable[[list[dict]], None],
+    progress: Callable[[str, int, int], None] | None = None,
+    phase: str = "accuracy",
+) -> None:
+    """Run ``tasks`` (in ``jobs`` joblib worker processes if more than one), passing each task's
+    rows to ``sink`` as they come and reporting ``progress(phase, done, total)``."""
+    total = len(tasks)
+    if progress:
+        progress(phase, 0, total)
+    if jobs == 1 or total <= 1:
+        results: Iterator[list[dict]] = (run_task(ctx, t) for t in tasks)
+    else:
+        from joblib import Parallel, delayed
+
+        results = Parallel(n_jobs=jobs, return_as="generator", batch_size=1)(
+            delayed(run_task)(ctx, t) for t in tasks
+        )
+    try:
+        for done, rows in enumerate(results, start=1):
+            sink(rows)
+            if progress:
+                progress(phase, done, total)
+    finally:
+        if jobs > 1 and total > 1:
+            # joblib keeps idle workers for reuse; free their memory before the timing pass
+            from joblib.externals.loky import get_reusable_executor
+
+            get_reusable_executor().shutdown(wait=True)

@@ -1,0 +1,388 @@
+"""The measuring kernel: one gradient at a point, or one method on one sampled grid.
+
+Everything that scores a method calls these functions: the sweep's tasks
+(:mod:`diffbench.execute`), the asv benchmarks (``benchmarks/``) and, later, the chooser. The
+rules live here once:
+
+* A method that **raises** gives status ``error`` with the exception as one line.
+* An estimate with **NaN** coordinates gives status ``non-finite``; the message counts the NaN
+  coordinates and quotes the first warning caught during the call (usually ``f`` meeting a value
+  outside its domain).
+* Otherwise the status is ``ok`` and the errors are :func:`diffbench.metrics.gradient_error`'s
+  (max-norm absolute and relative error); an infinite estimate scores infinite errors.
+* **nfev is counted, never reconstructed**: a point measurement takes it from the method's
+  :class:`methods.Estimate`; a grid counts the evaluations of ``f`` made while sampling it through
+  :class:`methods.counting.CountedFunction`.
+
+A grid is sampled once (:func:`sample_grid`) and then measured for any number of grid methods
+(:func:`measure_grid`), each scored separately over the grid's boundary nodes (region ``edge``:
+first or last index along some axis, :func:`edge_mask`) and over the others (``interior``).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from methods.counting import CountedFunction
+
+from .metrics import gradient_error
+from .schema import Status
+
+__all__ = [
+    "Measurement",
+    "GridSample",
+    "measure_gradient",
+    "sample_grid",
+    "measure_grid",
+    "edge_mask",
+    "grid_axes",
+    "grid_spacing",
+    "one_line",
+    "first_warning",
+]
+
+#: Longest message kept in a row (exception and warning texts are cut to it).
+MAX_MESSAGE = 300
+
+
+def one_line(exc: BaseException) -> str:
+    """``"TypeName: text"`` of an exception on one line, cut to :data:`MAX_MESSAGE` characters.
+
+    Examples
+    --------
+    >>> one_line(ValueError("bad\\nvalue"))
+    'ValueError: bad value'
+    """
+    return _cut(f"{type(exc).__name__}: {exc}")
+
+
+def first_warning(caught: Sequence[warnings.WarningMessage]) -> str:
+    """The first of the caught warnings as ``"Category: text"`` on one line, or ``""``."""
+    for w in caught:
+        return _cut(f"{w.category.__name__}: {w.message}")
+    return ""
+
+
+def _cut(text: str) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
+
+
+def _largest(a: Any) -> float:
+    """Largest magnitude of a per-coordinate array (``Estimate.step``, ``error_estimate``)."""
+    if a is None:
+        return math.nan
+    arr = np.asarray(a, dtype=float)
+    if arr.size == 0 or np.all(np.isnan(arr)):
+        return math.nan
+    return float(np.nanmax(np.abs(arr)))
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """The outcome of one measurement, as it goes into a row of the results table.
+
+    Attributes
+    ----------
+    status : Status
+        ``ok``, ``non-finite``, ``error`` or ``skipped``.
+    abs_error, rel_error : float
+        Max-norm errors against the truth (NaN unless ``ok`` and a truth was given).
+    step_used : float
+        Largest step the method reports it took (a grid: its largest spacing); NaN if none.
+    error_estimate : float
+        Largest error estimate the method reports; NaN if none.
+    nfev : int or None
+        Evaluations of ``f``, counted; None when nothing was counted (the method raised).
+    message : str
+        Why the status is not ``ok`` (empty otherwise).
+    value : numpy.ndarray or None
+        The estimate: the gradient (shape ``(n,)``) at a point, the gradients at the region's
+        nodes (shape ``(m, n)``) on a grid; None if the method raised.
+    """
+
+    status: Status
+    abs_error: float = math.nan
+    rel_error: float = math.nan
+    step_used: float = math.nan
+    error_estimate: float = math.nan
+    nfev: int | None = None
+    message: str = ""
+    value: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the status is ``ok``."""
+        return self.status == Status.OK
+
+    def as_row(self) -> dict[str, Any]:
+        """The columns of the results table this measurement fills (``value`` is not one).
+
+        Examples
+        --------
+        >>> Measurement(Status.ERROR, message="ValueError: boom").as_row()["status"]
+        'error'
+        """
+        return {
+            "status": str(self.status),
+            "abs_error": self.abs_error,
+            "rel_error": self.rel_error,
+            "step_used": self.step_used,
+            "error_estimate": self.error_estimate,
+            "nfev": self.nfev,
+            "message": self.message,
+        }
+
+
+def measure_gradient(
+    method: Any, f: Any, x: Any, truth: Any = None, *, step: Any = None
+) -> Measurement:
+    """One gradient of ``f`` at ``x`` by ``method``, scored against ``truth``.
+
+    Parameters
+    ----------
+    method : methods.Method
+        A method instance (``method.gradient(f, x, step=step)`` is called once).
+    f : callable
+        The function.
+    x : array_like, shape (n,)
+        The point.
+    truth : array_like, shape (n,), optional
+        The exact gradient at ``x``. Without it nothing is scored: the errors are NaN and the
+        status says only whether the estimate is finite.
+    step : float or array_like, optional
+        Passed to ``gradient`` as given; None lets the method choose.
+
+    Returns
+    -------
+    Measurement
+        ``error`` if the method raised, ``non-finite`` if the estimate has NaN coordinates,
+        else ``ok`` with the errors; ``nfev``, ``step_used`` and ``error_estimate`` are read from
+        the method's :class:`methods.Estimate`. Warnings are caught; the first one is quoted in a
+        ``non-finite`` message.
+
+    Examples
+    --------
+    >>> import numpy as np, methods
+    >>> m = measure_gradient(methods.get_method("central"), np.exp, [0.0], [1.0], step=1e-5)
+    >>> str(m.status), m.nfev, m.rel_error < 1e-9
+    ('ok', 2, True)
+    """
+    x = np.asarray(x, dtype=float)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            est = method.gradient(f, x, step=step)
+        except Exception as exc:
+            return Measurement(Status.ERROR, message=one_line(exc))
+    value = np.asarray(est.value, dtype=float)
+    common = dict(
+        step_used=_largest(est.step),
+        error_estimate=_largest(est.error_estimate),
+        nfev=est.nfev,
+        value=value,
+    )
+    if np.any(np.isnan(value)):
+        bad = int(np.isnan(value).sum())
+        why = first_warning(caught) or "the method returned NaN"
+        message = f"{bad} of {value.size} coordinates NaN; {why}"
+        return Measurement(Status.NONFINITE, message=message, **common)
+    if truth is None:
+        return Measurement(Status.OK, **common)
+    absolute, relative = gradient_error(value, truth)
+    return Measurement(Status.OK, abs_error=absolute, rel_error=relative, **common)
+
+
+# --------------------------------------------------------------------------------------------
+# grids
+# --------------------------------------------------------------------------------------------
+def edge_mask(shape: tuple[int, ...]) -> np.ndarray:
+    """Boolean mask of the boundary nodes of a tensor grid, flattened in ``np.mgrid`` order.
+
+    A node is on the edge if its index is first or last along some axis.
+
+    Examples
+    --------
+    >>> edge_mask((4,)).tolist()
+    [True, False, False, True]
+    >>> int(edge_mask((3, 3)).sum())  # every node but the centre
+    8
+    """
+    edge = np.zeros(shape, dtype=bool)
+    for axis, n in enumerate(shape):
+        index: list[Any] = [slice(None)] * len(shape)
+        for i in (0, n - 1):
+            index[axis] = i
+            edge[tuple(index)] = True
+    return edge.reshape(-1)
+
+
+def grid_axes(domain: Sequence[tuple[float, float]], size: int) -> list[np.ndarray]:
+    """The uniform axes of a grid of ``size`` points per axis over ``domain``."""
+    from methods.grids import uniform_axes
+
+    return uniform_axes(domain, size)
+
+
+def grid_spacing(domain: Sequence[tuple[float, float]], size: int) -> float:
+    """Largest spacing of the uniform grid of ``size`` points per axis over ``domain``.
+
+    Examples
+    --------
+    >>> grid_spacing([(-2.0, 2.0)], 5)
+    1.0
+    """
+    return max(float((a[-1] - a[0]) / (a.size - 1)) for a in grid_axes(domain, size))
+
+
+@dataclass(frozen=True, eq=False)
+class GridSample:
+    """A problem's function sampled on a uniform grid, with the exact gradients at its nodes.
+
+    Attributes
+    ----------
+    size : int
+        Points per axis.
+    axes : list of numpy.ndarray
+        The coordinates along each axis.
+    values : numpy.ndarray or None
+        ``f`` at the nodes (shape of the grid); None if sampling failed.
+    exact : numpy.ndarray or None
+        Exact gradients at the nodes, shape ``(nodes, dim)`` in ``np.mgrid`` order.
+    edge : numpy.ndarray
+        :func:`edge_mask` of the grid.
+    spacing : float
+        The largest spacing along any axis (the ``step`` of a grid row).
+    nfev : int or None
+        Evaluations of ``f`` made while sampling, counted; None if sampling failed.
+    error : str
+        One line if sampling or the exact gradients failed (then every method gets ``error``).
+    warning : str
+        The first warning raised while sampling, or ``""``.
+    """
+
+    size: int
+    axes: list[np.ndarray]
+    values: np.ndarray | None
+    exact: np.ndarray | None
+    edge: np.ndarray
+    spacing: float
+    nfev: int | None
+    error: str = ""
+    warning: str = ""
+
+
+def sample_grid(problem: Any, size: int, *, exact: Any = None) -> GridSample:
+    """Sample ``problem.function`` on the uniform grid of ``size`` points per axis over its domain.
+
+    Parameters
+    ----------
+    problem : diffbench.problems.Problem
+        Gives ``function``, ``domain`` and ``exact_gradients(points)``.
+    size : int
+        Points per axis (at least 2).
+    exact : array_like, optional
+        The exact gradients at the nodes if already known (shape ``(nodes, dim)``, as
+        ``problem.exact_gradients`` returns them); computed here otherwise.
+
+    Returns
+    -------
+    GridSample
+        Exceptions while sampling or computing the exact gradients are caught into ``error``.
+    """
+    from methods.grids import sample, tensor_points
+
+    if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 2:
+        raise ValueError(f"`size` must be an integer >= 2, got {size!r}.")
+    axes = grid_axes(problem.domain, int(size))
+    spacing = max(float((a[-1] - a[0]) / (a.size - 1)) for a in axes)
+    edge = edge_mask(tuple(a.size for a in axes))
+    values = truth = None
+    error = ""
+    counted = CountedFunction(problem.function, "grid sampling")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            truth = (
+                problem.exact_gradients(tensor_points(axes))
+                if exact is None
+                else np.asarray(exact, dtype=float)
+            )
+            values = sample(counted, axes)
+        except Exception as exc:
+            error = one_line(exc)
+    return GridSample(
+        size=int(size),
+        axes=axes,
+        values=None if error else values,
+        exact=None if error else truth,
+        edge=edge,
+        spacing=spacing,
+        nfev=None if error else counted.nfev,
+        error=error,
+        warning=first_warning(caught),
+    )
+
+
+def measure_grid(method: Any, sample: GridSample) -> dict[str, Measurement]:
+    """One grid method on one sampled grid, scored over its ``interior`` and ``edge`` nodes.
+
+    Parameters
+    ----------
+    method : methods.GridMethod
+        A grid method instance (``method.grid_gradient(values, *axes)`` is called once).
+    sample : GridSample
+        From :func:`sample_grid`.
+
+    Returns
+    -------
+    dict
+        ``{"interior": Measurement, "edge": Measurement}``. Both are ``error`` if sampling failed
+        or the method raised; a region without nodes is ``skipped``; NaN estimates there are
+        ``non-finite``. ``step_used`` is the grid's spacing and ``nfev`` the sampling's count.
+
+    Examples
+    --------
+    >>> import methods
+    >>> from diffbench.problems import get_problem
+    >>> grid = sample_grid(get_problem("seed-square"), 8)
+    >>> out = measure_grid(methods.get_method("numpy-gradient"), grid)
+    >>> str(out["interior"].status), out["interior"].nfev, out["interior"].rel_error < 1e-14
+    ('ok', 8, True)
+    """
+    common = dict(step_used=sample.spacing, nfev=sample.nfev)
+    if sample.error:
+        failed = Measurement(Status.ERROR, message=sample.error, **common)
+        return {"interior": failed, "edge": failed}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            grads = method.grid_gradient(sample.values, *sample.axes)
+            est = np.stack([np.asarray(g, dtype=float).reshape(-1) for g in grads], axis=1)
+        except Exception as exc:
+            failed = Measurement(Status.ERROR, message=one_line(exc), **common)
+            return {"interior": failed, "edge": failed}
+    warning = first_warning(caught) or sample.warning
+    out = {}
+    for region, mask in (("interior", ~sample.edge), ("edge", sample.edge)):
+        if not mask.any():
+            message = f"a grid of {sample.size} points per axis has no {region} nodes"
+            out[region] = Measurement(Status.SKIPPED, message=message, **common)
+            continue
+        part = est[mask]
+        if np.any(np.isnan(part)):
+            bad = int(np.isnan(part).sum())
+            message = f"{bad} of {part.size} values NaN; {warning or 'NaN returned'}"
+            out[region] = Measurement(Status.NONFINITE, message=message, value=part, **common)
+            continue
+        absolute, relative = gradient_error(part.reshape(-1), sample.exact[mask].reshape(-1))
+        out[region] = Measurement(
+            Status.OK, abs_error=absolute, rel_error=relative, value=part, **common
+        )
+    return out
