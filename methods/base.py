@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -34,6 +35,15 @@ NEEDS = tuple(n.value for n in Need)
 _NOT_BLACK_BOX = frozenset({Need.COMPLEX, Need.DUAL, Need.EXPRESSION})
 
 
+class _OrderAlias:
+    """``order`` where it is not a setting: the truncation order (a non-data descriptor, so an
+    instance that stores an ``order`` setting shadows it)."""
+
+    def __get__(self, obj: Any, owner: type | None = None) -> int | None:
+        value = (owner if obj is None else obj).truncation_order
+        return None if isinstance(value, property) else value
+
+
 @dataclass(frozen=True)
 class RawResult:
     """What a subclass's ``_gradient`` returns; the base turns it into an :class:`Estimate`."""
@@ -47,9 +57,10 @@ class Method:
     """A way of computing the gradient of f: R^n -> R at a point.
 
     Class attributes describe the method: ``name`` (registry key), ``family`` (a
-    :class:`~methods.capabilities.Family`), ``kind`` (one of :data:`KINDS`), ``order`` (truncation
-    order, or None), ``needs`` (what ``f`` must accept, from :data:`NEEDS`), ``requires``
-    (optional packages it imports) and ``label_params`` (settings shown in its label).
+    :class:`~methods.capabilities.Family`), ``kind`` (one of :data:`KINDS`),
+    ``truncation_order`` (the error falls like ``h**p``; None without a step), ``needs`` (what
+    ``f`` must accept, from :data:`NEEDS`), ``requires`` (optional packages it imports) and
+    ``label_params`` (settings shown in its label).
 
     Capabilities, read by everything that measures or recommends methods (never inferred from
     the family): ``black_box`` (needs only real values of ``f`` at real points; derived from
@@ -66,7 +77,13 @@ class Method:
     name: ClassVar[str] = ""
     family: ClassVar[Family | str] = ""
     kind: ClassVar[str] = ""
-    order: int | None = None
+    #: Truncation order ``p`` (the error falls like ``h**p``), None where there is none. Read
+    #: only: a class whose order follows from its settings overrides it with a property.
+    truncation_order: ClassVar[int | None] = None
+    #: Same as ``truncation_order`` unless ``order`` is a setting (finite differences,
+    #: scipy-derivative), where the instance's setting wins. Kept for readers of ``m.order``
+    #: (the results' ``order`` column); new code reads ``truncation_order``.
+    order = _OrderAlias()
     needs: ClassVar[frozenset[str]] = frozenset()
     #: Needs nothing from ``f`` but real values at real points (derived from ``needs`` unless
     #: a class declares it).
@@ -81,6 +98,9 @@ class Method:
     #: The optional extra of the diffbench distribution that installs ``requires``.
     extra: ClassVar[str] = "peers"
     label_params: ClassVar[tuple[str, ...]] = ()
+    #: Settings fixed by the registered name (set by :func:`methods.registry.register` on the
+    #: class it binds to a name, e.g. ``{"scheme": "central"}``); never settings of the instance.
+    fixed_settings: ClassVar[Mapping[str, Any]] = MappingProxyType({})
     #: Smallest step worth sweeping: 1e-16 for differences, far smaller for the complex step.
     smallest_useful_step: ClassVar[float] = 1e-16
     #: Whether ``step`` moves ``x`` along the real axis (False for the complex step's ``i h``):

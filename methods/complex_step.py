@@ -111,7 +111,7 @@ class ComplexStep(Method):
     family: ClassVar[Family] = Family.COMPLEX_STEP
     reference: ClassVar[ReferenceGrade] = ReferenceGrade.ROUNDING
     kind: ClassVar[str] = "step"
-    order: ClassVar[int] = 2
+    truncation_order: ClassVar[int] = 2
     needs: ClassVar[frozenset[str]] = frozenset({"complex"})
     smallest_useful_step: ClassVar[float] = 1e-300
     steps_along_x: ClassVar[bool] = False  # the step is imaginary: x + i h never rounds to x

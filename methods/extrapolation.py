@@ -100,7 +100,6 @@ class Richardson(Method):
     family: ClassVar[Family] = Family.EXTRAPOLATION
     reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXTRAPOLATED
     kind: ClassVar[str] = "adaptive"
-    order: ClassVar[None] = None
     label_params: ClassVar[tuple[str, ...]] = ("levels",)
 
     def __init__(self, levels: int = 4, vectorized: bool = False) -> None:
@@ -235,7 +234,6 @@ class Ridders(Method):
     family: ClassVar[Family] = Family.EXTRAPOLATION
     reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXTRAPOLATED
     kind: ClassVar[str] = "adaptive"
-    order: ClassVar[None] = None
 
     def __init__(self, con: float = 1.4, ntab: int = 10, safe: float = 2.0) -> None:
         self.con = con

@@ -1,4 +1,9 @@
-"""Forward, backward and central finite differences with exact Fornberg weights.
+"""Finite differences with exact Fornberg weights: one class, three schemes.
+
+:class:`FiniteDifference` is parameterised by its ``scheme`` (forward, backward or central; the
+table :data:`SCHEMES` gives each one's accuracy orders and default order). The registry binds it
+under the names ``forward``, ``backward`` and ``central``, each fixing its scheme, so
+``get_method("central", order=4)`` builds it and its label is ``central(order=4)``.
 
 Steps: an explicit ``step`` passed to ``gradient`` is the step h itself, as for every method. With
 ``step=None`` the step of coordinate i is built from the unit-scale optimum ``h*`` of theory.md's
@@ -9,7 +14,9 @@ step actually used is the representable ``(x_i + h_i) - x_i``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -21,36 +28,100 @@ from .fornberg import float_stencil, optimal_step
 from .registry import register
 from .validation import check_bool, check_choice, representable_step
 
-__all__ = ["ForwardDifference", "BackwardDifference", "CentralDifference", "STEP_RULES"]
+__all__ = ["FiniteDifference", "Scheme", "SCHEMES", "STEP_RULES"]
 
 #: How a base step becomes the step of coordinate i.
 STEP_RULES = ("relative", "absolute")
 
 
-class _FiniteDifference(Method):
-    """Shared machinery of the three stencil shapes; subclasses fix ``scheme`` and ``orders``."""
+@dataclass(frozen=True)
+class Scheme:
+    """What a stencil shape allows: its accuracy orders and the default one."""
+
+    orders: tuple[int, ...]
+    default_order: int
+
+
+#: The schemes, each registered as a method of the same name.
+SCHEMES: Mapping[str, Scheme] = MappingProxyType(
+    {
+        # offsets 0..p, one shared f(x): nfev = n * order + 1
+        "forward": Scheme(orders=(1, 2, 3, 4, 5, 6), default_order=1),
+        # offsets 0..-p, the mirror image of forward: nfev = n * order + 1
+        "backward": Scheme(orders=(1, 2, 3, 4, 5, 6), default_order=1),
+        # offsets -p/2..p/2, centre weight 0 so f(x) is not evaluated: nfev = n * order
+        "central": Scheme(orders=(2, 4, 6, 8), default_order=2),
+    }
+)
+
+
+class FiniteDifference(Method):
+    """Finite difference of scheme ``scheme`` and accuracy order ``order`` (Fornberg weights).
+
+    Used through its registered names, which fix the scheme: ``forward`` and ``backward``
+    (orders 1-6, default 1; offsets 0..p or 0..-p, one shared f(x): ``nfev = n * order + 1``) and
+    ``central`` (orders 2, 4, 6, 8, default 2; offsets -p/2..p/2, whose centre weight is 0, so
+    f(x) is not evaluated: ``nfev = n * order``).
+
+    Parameters
+    ----------
+    scheme : {"forward", "backward", "central"}
+        The stencil shape; fixed by the registered name.
+    order : int, optional
+        Accuracy order, one of the scheme's orders in :data:`SCHEMES`; default the scheme's
+        default order.
+    step_rule : {"relative", "absolute"}, default "relative"
+        ``h_i = step * max(1, |x_i|)`` or ``h_i = step``, for the default step.
+    vectorized : bool, default False
+        Evaluate every stencil point in one ``f`` call on an ``(m, n)`` array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from methods import as_vector_function, get_method
+    >>> est = get_method("forward").derivative(np.exp, 0.0)
+    >>> abs(est.value - 1.0) < 1e-7, est.nfev
+    (True, 2)
+    >>> f = as_vector_function(lambda q, chi, delta: q * chi * delta)
+    >>> est = get_method("central", order=4).gradient(f, [0.3, -1.7, 2.9])
+    >>> np.allclose(est.value, [-1.7 * 2.9, 0.3 * 2.9, 0.3 * -1.7], rtol=1e-12), est.nfev
+    (True, 12)
+    """
 
     family: ClassVar[Family] = Family.FINITE_DIFFERENCE
     kind: ClassVar[str] = "step"
     noise_linear: ClassVar[bool] = True
     label_params: ClassVar[tuple[str, ...]] = ("order",)
-    scheme: ClassVar[str] = ""
-    #: accuracy orders the method supports
-    orders: ClassVar[tuple[int, ...]] = ()
 
+    scheme: str
     order: int
     step_rule: str
     vectorized: bool
 
-    def __init__(self, order: int = 1, step_rule: str = "relative", vectorized: bool = False):
-        self.order = order
+    def __init__(
+        self,
+        scheme: str,
+        order: int | None = None,
+        step_rule: str = "relative",
+        vectorized: bool = False,
+    ) -> None:
+        self.scheme = scheme
+        known = SCHEMES.get(scheme) if isinstance(scheme, str) else None
+        self.order = known.default_order if order is None and known else order
         self.step_rule = step_rule
         self.vectorized = vectorized
 
+    @property
+    def truncation_order(self) -> int:  # type: ignore[override]
+        """The accuracy order ``order``: the truncation error falls like ``h**order``."""
+        return self.order
+
     @classmethod
     def variants(cls) -> list[dict[str, Any]]:
-        """One settings dict per supported order."""
-        return [{"order": p} for p in cls.orders]
+        """One settings dict per order of the scheme (of every scheme if none is fixed)."""
+        if "scheme" in cls.fixed_settings:
+            return [{"order": p} for p in SCHEMES[cls.fixed_settings["scheme"]].orders]
+        return [{"scheme": s, "order": p} for s, info in SCHEMES.items() for p in info.orders]
 
     def theoretical_step(self) -> float:
         """Unit-scale ``h* = (S eps / (p |C|))^(1/(p+1))`` of this stencil (theory.md)."""
@@ -58,10 +129,11 @@ class _FiniteDifference(Method):
         return optimal_step(self.scheme, 1, self.order)
 
     def _check_settings(self) -> None:
+        check_choice("scheme", self.scheme, tuple(SCHEMES))
         order = self.order
         if isinstance(order, bool) or not isinstance(order, int | np.integer):
             raise TypeError(f"`order` must be an integer, got {type(order).__name__}.")
-        check_choice("order", order, self.orders)
+        check_choice("order", order, SCHEMES[self.scheme].orders)
         check_choice("step_rule", self.step_rule, STEP_RULES)
         check_bool("vectorized", self.vectorized)
 
@@ -117,65 +189,6 @@ class _FiniteDifference(Method):
         return RawResult(value=value, step=h)
 
 
-@register
-class ForwardDifference(_FiniteDifference):
-    """Forward difference of accuracy order 1-6 (offsets 0..p), one shared f(x).
-
-    ``nfev = n * order + 1``. Parameters: ``order`` (1-6, default 1), ``step_rule``
-    (``"relative"`` default, ``h_i = step * max(1, |x_i|)``, or ``"absolute"``, ``h_i = step``),
-    ``vectorized`` (evaluate every stencil point in one ``f`` call on an ``(m, n)`` array).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from methods import get_method
-    >>> est = get_method("forward").derivative(np.exp, 0.0)
-    >>> abs(est.value - 1.0) < 1e-7, est.nfev
-    (True, 2)
-    """
-
-    name: ClassVar[str] = "forward"
-    scheme: ClassVar[str] = "forward"
-    order: int = 1  # the default; an instance's setting shadows it
-    orders: ClassVar[tuple[int, ...]] = (1, 2, 3, 4, 5, 6)
-
-
-@register
-class BackwardDifference(_FiniteDifference):
-    """Backward difference of accuracy order 1-6 (offsets 0..-p), one shared f(x).
-
-    The mirror image of ``forward`` (same settings, ``nfev = n * order + 1``), evaluating f only
-    at and below ``x``.
-    """
-
-    name: ClassVar[str] = "backward"
-    scheme: ClassVar[str] = "backward"
-    order: int = 1  # the default; an instance's setting shadows it
-    orders: ClassVar[tuple[int, ...]] = (1, 2, 3, 4, 5, 6)
-
-
-@register
-class CentralDifference(_FiniteDifference):
-    """Central difference of accuracy order 2, 4, 6 or 8 (offsets -p/2..p/2).
-
-    The centre weight is 0, so f(x) is not evaluated: ``nfev = n * order``. Settings as for
-    ``forward``; the default order is 2.
-
-    Examples
-    --------
-    >>> from methods import as_vector_function, get_method
-    >>> f = as_vector_function(lambda q, chi, delta: q * chi * delta)
-    >>> est = get_method("central", order=4).gradient(f, [0.3, -1.7, 2.9])
-    >>> np.allclose(est.value, [-1.7 * 2.9, 0.3 * 2.9, 0.3 * -1.7], rtol=1e-12), est.nfev
-    (True, 12)
-    """
-
-    name: ClassVar[str] = "central"
-    scheme: ClassVar[str] = "central"
-    order: int = 2  # the default; an instance's setting shadows it
-    orders: ClassVar[tuple[int, ...]] = (2, 4, 6, 8)
-
-    def __init__(self, order: int = 2, step_rule: str = "relative", vectorized: bool = False):
-        self.order = order
-        self.step_rule = step_rule
-        self.vectorized = vectorized
+for _scheme in SCHEMES:
+    register(FiniteDifference, name=_scheme, fixed={"scheme": _scheme})
+del _scheme

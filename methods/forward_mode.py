@@ -45,7 +45,6 @@ class DualNumbers(Method):
     family: ClassVar[Family] = Family.FORWARD_AD
     reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXACT
     kind: ClassVar[str] = "exact"
-    order: ClassVar[None] = None
     needs: ClassVar[frozenset[str]] = frozenset({"dual"})
 
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: Any) -> RawResult:

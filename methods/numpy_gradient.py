@@ -98,7 +98,7 @@ class NumpyGradient(GridMethod):
     kind: ClassVar[str] = "grid"
     requires: ClassVar[tuple[str, ...]] = ("numpy",)
     #: truncation order inside the grid (edges: ``edge_order``)
-    order: ClassVar[int] = 2
+    truncation_order: ClassVar[int] = 2
     label_params: ClassVar[tuple[str, ...]] = ("edge_order", "position")
     point_form_params: ClassVar[tuple[str, ...]] = ("position", "vectorized")
 

@@ -18,10 +18,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .base import Method, RawResult
 from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction, FunctionEvaluationError, describe_point
-from .functions import SymbolicFunction, check_expression_size, has_expression
+from .expression_base import ExpressionMethod, GradientFunction
+from .functions import SymbolicFunction, has_expression
 from .registry import register
 
 __all__ = ["Autograd"]
@@ -33,12 +33,13 @@ _HINT = (
 
 
 @register
-class Autograd(Method):
+class Autograd(ExpressionMethod):
     """Reverse-mode AD with ``autograd.grad``.
 
     A function with a SymPy expression is differentiated through ``expr`` lambdified to
     ``autograd.numpy`` (``nfev`` = 0); a plain callable is traced directly and must use
     ``autograd.numpy`` (``nfev`` = 1). Exact up to the rounding of the traced program.
+    :meth:`prepare` takes either; autograd traces at every call, so there is nothing to warm up.
 
     Examples
     --------
@@ -56,44 +57,27 @@ class Autograd(Method):
     wraps: ClassVar[str | None] = "autograd"
     #: f must be written with autograd.numpy (or come with its formula): not a plain black box
     black_box: ClassVar[bool] = False
-    kind: ClassVar[str] = "exact"
-    order: ClassVar[None] = None
+    #: a plain callable is traced directly, so the formula is optional
+    needs: ClassVar[frozenset[str]] = frozenset()
     requires: ClassVar[tuple[str, ...]] = ("autograd",)
 
-    def prepare(
-        self, f: Callable, n: int, *, warm_up: bool = True
-    ) -> Callable[[np.ndarray], np.ndarray]:
-        """Return ``grad(x) -> ndarray`` for ``f`` of ``n`` variables; autograd compiles nothing.
+    def _gradient_function(self, f: Any, n: int, *, refresh: bool) -> GradientFunction:
+        fun = self._expression_function(f)
+        if has_expression(fun):
+            return self._compiled(fun, n, refresh=refresh)
+        import autograd
 
-        Parameters
-        ----------
-        f : callable
-            A function with a SymPy expression, or a callable written with ``autograd.numpy``.
-        n : int
-            Number of variables.
-        warm_up : bool, default True
-            Accepted for the common interface; autograd traces at every call, so there is
-            nothing to warm up.
+        # a plain callable is traced as given: through the counting wrapper when there is one
+        return self._reporting(autograd.grad(f if isinstance(f, CountedFunction) else fun))
 
-        Returns
-        -------
-        callable
-            ``x`` of shape ``(n,)`` to the gradient, shape ``(n,)``.
-        """
+    def _compile(self, source: SymbolicFunction) -> GradientFunction:
         import autograd
         import autograd.numpy as anp
 
-        if not isinstance(f, CountedFunction):
-            f = self._check_f(f)
-        fun = f.f if isinstance(f, CountedFunction) else f
-        if has_expression(fun):
-            check_expression_size(fun, n)
-            # a SymbolicFunction caches its lambdified forms; other expression carriers get one
-            source = fun if hasattr(fun, "lambdify") else SymbolicFunction(fun.expr, fun.symbols)
-            traced = source.lambdify(anp)
-        else:
-            traced = f
-        grad = autograd.grad(traced)
+        return self._reporting(autograd.grad(source.lambdify(anp)))
+
+    def _reporting(self, grad: Callable) -> GradientFunction:
+        """``grad`` as a float gradient whose errors name the real point, not ArrayBox values."""
 
         def gradient(x: np.ndarray) -> np.ndarray:
             try:
@@ -102,7 +86,6 @@ class Autograd(Method):
                 cause = exc.__cause__
                 if cause is None:  # not a scalar: the message is already complete
                     raise
-                # name the real point, not the ArrayBox values f was traced with
                 hint = _HINT if isinstance(cause, TypeError | AttributeError) else ""
                 raise FunctionEvaluationError(
                     f"{self.label}: f raised {type(cause).__name__} at x={describe_point(x)}: "
@@ -110,6 +93,3 @@ class Autograd(Method):
                 ) from cause
 
         return gradient
-
-    def _gradient(self, f: CountedFunction, x: np.ndarray, step: Any) -> RawResult:
-        return RawResult(value=self.prepare(f, x.size)(x))

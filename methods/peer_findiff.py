@@ -62,7 +62,7 @@ class Findiff(GridMethod):
         self.acc = acc
 
     @property
-    def order(self) -> int:  # type: ignore[override]
+    def truncation_order(self) -> int:  # type: ignore[override]
         """Truncation order: the accuracy order ``acc``."""
         return self.acc
 

@@ -51,7 +51,6 @@ class Jacobi(Method):
     reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXTRAPOLATED
     wraps: ClassVar[str | None] = "jacobi"
     kind: ClassVar[str] = "adaptive"
-    order: ClassVar[None] = None
     requires: ClassVar[tuple[str, ...]] = ("jacobi",)
 
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:

@@ -6,9 +6,10 @@ transformed by JAX, optionally under ``jax.jit``. Everything runs in float64 ins
 
 Preparation and evaluation are separate costs: :meth:`prepare` lambdifies, transforms and (with
 ``jit=True``) traces and compiles with XLA once, warming the compiled function up at
-``x = ones(n)``; the callable it returns only evaluates. ``_gradient`` prepares without the
-warm-up, then evaluates once, so ``gradient()`` pays both. The user's callable is never run:
-``nfev`` is 0, as for ``sympy``.
+``x = ones(n)``; the callable it returns only evaluates. ``gradient()`` compiles (without the
+warm-up) only the first time for a function and configuration, keeping the result on the function
+(:mod:`methods.expression_base`), then evaluates. The user's callable is never run: ``nfev`` is
+0, as for ``sympy``.
 
 JAX is an optional extra (``pip install diffbench[jax]``, about 90 MB of wheels, 380 MB installed
 for jax/jaxlib 0.10 on CPU); without it these methods report themselves unavailable.
@@ -17,15 +18,13 @@ for jax/jaxlib 0.10 on CPU); without it these methods report themselves unavaila
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
 
-from .base import Method, RawResult
 from .capabilities import Family, ReferenceGrade
-from .counting import CountedFunction
-from .functions import SymbolicFunction, check_expression_size
+from .expression_base import ExpressionMethod, GradientFunction
+from .functions import SymbolicFunction
 from .registry import register
 from .validation import check_bool
 
@@ -41,14 +40,13 @@ def _x64(jax: Any) -> contextlib.AbstractContextManager:
     return contextlib.nullcontext()
 
 
-class _JaxMethod(Method):
+class _JaxMethod(ExpressionMethod):
     """Shared JAX adapter; subclasses name the transformation in ``_transform``."""
 
-    kind: ClassVar[str] = "exact"
     reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXACT
     wraps: ClassVar[str | None] = "jax"
-    order: ClassVar[None] = None
-    needs: ClassVar[frozenset[str]] = frozenset({"expression"})
+    #: tracing and XLA compilation happen at the first call: prepare() pays them
+    warms_up: ClassVar[bool] = True
     requires: ClassVar[tuple[str, ...]] = ("jax",)
     extra: ClassVar[str] = "jax"
     label_params: ClassVar[tuple[str, ...]] = ("jit",)
@@ -66,43 +64,10 @@ class _JaxMethod(Method):
     def _check_settings(self) -> None:
         check_bool("jit", self.jit)
 
-    def prepare(
-        self, f: Callable, n: int, *, warm_up: bool = True
-    ) -> Callable[[np.ndarray], np.ndarray]:
-        """Build the gradient function of ``f`` once; the result only evaluates.
-
-        Parameters
-        ----------
-        f : callable
-            A function carrying a SymPy expression (``expr``, ``symbols``), e.g.
-            :class:`methods.SymbolicFunction`.
-        n : int
-            Number of variables.
-        warm_up : bool, default True
-            Evaluate once at ``ones(n)`` so that tracing and XLA compilation are paid here,
-            not by the first evaluation.
-
-        Returns
-        -------
-        callable
-            ``x`` of shape ``(n,)`` to the float64 gradient, shape ``(n,)``.
-
-        Examples
-        --------
-        >>> import sympy
-        >>> from methods import SymbolicFunction, get_method
-        >>> a, b = sympy.symbols("a b")
-        >>> grad = get_method("jax", jit=True).prepare(SymbolicFunction(a**2 * b, (a, b)), 2)
-        >>> grad([3.0, 2.0])
-        array([12.,  9.])
-        """
+    def _compile(self, source: SymbolicFunction) -> GradientFunction:
+        """Lambdify with SymPy's JAX printer, transform, and (with ``jit``) wrap in ``jax.jit``."""
         import jax
 
-        fun = f.f if isinstance(f, CountedFunction) else f
-        self._check_f(fun)
-        check_expression_size(fun, n)
-        # a SymbolicFunction caches its lambdified forms; other expression carriers get one
-        source = fun if hasattr(fun, "lambdify") else SymbolicFunction(fun.expr, fun.symbols)
         derivative = getattr(jax, self._transform)(source.lambdify("jax"))
         if self.jit:
             derivative = jax.jit(derivative)
@@ -111,12 +76,7 @@ class _JaxMethod(Method):
             with _x64(jax):
                 return np.asarray(derivative(np.asarray(x, dtype=float)), dtype=float)
 
-        if warm_up:
-            gradient(np.ones(n))
         return gradient
-
-    def _gradient(self, f: CountedFunction, x: np.ndarray, step: Any) -> RawResult:
-        return RawResult(value=self.prepare(f, x.size, warm_up=False)(x))
 
 
 @register
@@ -130,6 +90,9 @@ class JaxGrad(_JaxMethod):
     >>> a, b = sympy.symbols("a b")
     >>> get_method("jax").gradient(SymbolicFunction(sympy.sin(a) * b, (a, b)), [0.0, 2.0]).value
     array([2., 0.])
+    >>> grad = get_method("jax", jit=True).prepare(SymbolicFunction(a**2 * b, (a, b)), 2)
+    >>> grad([3.0, 2.0])
+    array([12.,  9.])
     """
 
     name: ClassVar[str] = "jax"

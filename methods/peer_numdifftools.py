@@ -32,7 +32,6 @@ class _NumdifftoolsGradient(Method):
     reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXTRAPOLATED
     wraps: ClassVar[str | None] = "numdifftools"
     kind: ClassVar[str] = "adaptive"
-    order: ClassVar[None] = None
     requires: ClassVar[tuple[str, ...]] = ("numdifftools",)
     #: the ``method`` argument of ``numdifftools.Gradient``
     _nd_method: ClassVar[str] = ""

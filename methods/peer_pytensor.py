@@ -6,24 +6,24 @@ SymPy has no PyTensor printer (``sympy.printing`` only has ones for Theano and A
 compiling (e.g. ``log(1 + x)`` may become ``log1p(x)``), so its result can be more accurate than
 the expression evaluated literally; that is measured as it is.
 
-Preparation and evaluation are separate costs: :meth:`PyTensor.prepare` translates,
+Preparation and evaluation are separate costs: ``PyTensor.prepare`` translates,
 differentiates and compiles (PyTensor 3 compiles with numba lazily, at the first call, so
 ``prepare`` also warms up at ``x = ones(n)``); the callable it returns only evaluates.
-``_gradient`` prepares without the warm-up, then evaluates once. The user's callable is never
-run: ``nfev`` is 0, as for ``sympy``.
+``gradient()`` compiles (without the warm-up) only the first time for a function, keeping the
+result on the function (:mod:`methods.expression_base`), then evaluates. The user's callable is
+never run: ``nfev`` is 0, as for ``sympy``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
-from .base import Method, RawResult
 from .capabilities import Family, ReferenceGrade
-from .counting import CountedFunction
-from .functions import check_expression_size
+from .expression_base import ExpressionMethod, GradientFunction
+from .functions import SymbolicFunction
 from .registry import register
 
 __all__ = ["PyTensor", "to_pytensor"]
@@ -130,7 +130,7 @@ def to_pytensor(expr: Any, symbols: Sequence[Any], x: Any) -> Any:
 
 
 @register
-class PyTensor(Method):
+class PyTensor(ExpressionMethod):
     """Reverse-mode AD with ``pytensor.grad`` on a graph built from the SymPy expression.
 
     Examples
@@ -146,47 +146,22 @@ class PyTensor(Method):
     family: ClassVar[Family] = Family.REVERSE_AD
     reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXACT
     wraps: ClassVar[str | None] = "pytensor"
-    kind: ClassVar[str] = "exact"
-    order: ClassVar[None] = None
-    needs: ClassVar[frozenset[str]] = frozenset({"expression"})
     requires: ClassVar[tuple[str, ...]] = ("pytensor",)
+    #: numba compiles at the first call: prepare() pays it
+    warms_up: ClassVar[bool] = True
 
-    def prepare(
-        self, f: Callable, n: int, *, warm_up: bool = True
-    ) -> Callable[[np.ndarray], np.ndarray]:
-        """Translate, differentiate and compile the gradient of ``f`` once.
-
-        Parameters
-        ----------
-        f : callable
-            A function carrying a SymPy expression (``expr``, ``symbols``).
-        n : int
-            Number of variables.
-        warm_up : bool, default True
-            Evaluate once at ``ones(n)``, so that the lazy (numba) compilation is paid here.
-
-        Returns
-        -------
-        callable
-            ``x`` of shape ``(n,)`` to the float64 gradient, shape ``(n,)``.
-        """
+    def _compile(self, source: SymbolicFunction) -> GradientFunction:
+        """Translate the expression, take ``pytensor.grad`` and compile it (numba compiles
+        lazily, at the first call: :meth:`prepare` warms up at ``x = ones(n)``)."""
         import pytensor
         import pytensor.tensor as pt
 
-        fun = f.f if isinstance(f, CountedFunction) else f
-        self._check_f(fun)
-        check_expression_size(fun, n)
         x = pt.dvector("x")
-        cost = to_pytensor(fun.expr, fun.symbols, x)
+        cost = to_pytensor(source.expr, source.symbols, x)
         grad = pytensor.grad(cost, x, disconnected_inputs="ignore")
         compiled = pytensor.function([x], grad, on_unused_input="ignore")
 
         def gradient(point: Any) -> np.ndarray:
             return np.array(compiled(np.asarray(point, dtype=float)), dtype=float)
 
-        if warm_up:
-            gradient(np.ones(n))
         return gradient
-
-    def _gradient(self, f: CountedFunction, x: np.ndarray, step: Any) -> RawResult:
-        return RawResult(value=self.prepare(f, x.size, warm_up=False)(x))

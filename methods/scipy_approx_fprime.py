@@ -46,7 +46,7 @@ class ScipyApproxFprime(Method):
     wraps: ClassVar[str | None] = "scipy"
     kind: ClassVar[str] = "step"
     requires: ClassVar[tuple[str, ...]] = ("scipy",)
-    order: ClassVar[int] = 1
+    truncation_order: ClassVar[int] = 1
 
     def theoretical_step(self) -> float:
         """Forward difference's unit-scale optimum ``2 sqrt(eps)`` (SciPy uses ``sqrt(eps)``)."""

@@ -81,7 +81,7 @@ class ScipyDerivative(Method):
     reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXTRAPOLATED
     wraps: ClassVar[str | None] = "scipy"
     kind: ClassVar[str] = "adaptive"
-    order: int = 8
+    order: int
     needs: ClassVar[frozenset[str]] = frozenset({"vectorized"})
     requires: ClassVar[tuple[str, ...]] = ("scipy",)
     label_params: ClassVar[tuple[str, ...]] = ("order",)
@@ -111,6 +111,11 @@ class ScipyDerivative(Method):
                 f"found {found}"
             )
         return True, ""
+
+    @property
+    def truncation_order(self) -> int:  # type: ignore[override]
+        """The order of SciPy's central differences (the setting ``order``)."""
+        return self.order
 
     @classmethod
     def variants(cls) -> list[dict[str, Any]]:

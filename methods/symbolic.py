@@ -6,17 +6,16 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .base import Method, RawResult
 from .capabilities import Family, ReferenceGrade
-from .counting import CountedFunction
-from .functions import check_expression_size
+from .expression_base import ExpressionMethod, GradientFunction
+from .functions import SymbolicFunction
 from .registry import register
 
 __all__ = ["SympyExact"]
 
 
 @register
-class SympyExact(Method):
+class SympyExact(ExpressionMethod):
     """Exact symbolic gradient of a SymPy-defined function, evaluated in float64.
 
     ``f`` must carry its expression (:class:`methods.SymbolicFunction`, or a battery problem's
@@ -37,15 +36,13 @@ class SympyExact(Method):
     family: ClassVar[Family] = Family.SYMBOLIC
     reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXACT
     wraps: ClassVar[str | None] = "sympy"
-    kind: ClassVar[str] = "exact"
-    order: ClassVar[None] = None
-    needs: ClassVar[frozenset[str]] = frozenset({"expression"})
 
-    def _gradient(self, f: CountedFunction, x: np.ndarray, step: Any) -> RawResult:
-        sym = f.f
-        check_expression_size(sym, x.size)
-        # SymbolicFunction differentiates and compiles once and keeps the result, so repeated
-        # calls (and this method object) do no symbolic work again.
-        with np.errstate(all="ignore"):
-            value = np.array(sym.gradient_function()(x), dtype=float)
-        return RawResult(value=value)
+    def _compile(self, source: SymbolicFunction) -> GradientFunction:
+        # SymbolicFunction differentiates and lambdifies once and keeps the result.
+        grad = source.gradient_function()
+
+        def gradient(x: Any) -> np.ndarray:
+            with np.errstate(all="ignore"):
+                return np.array(grad(np.asarray(x, dtype=float)), dtype=float)
+
+        return gradient

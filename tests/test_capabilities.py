@@ -68,3 +68,22 @@ def test_register_rejects_an_unknown_family_and_grade():
 
         class Worse(Method):
             family = "alchemy"
+
+
+@pytest.mark.parametrize("name", methods.method_names())
+def test_truncation_order_is_metadata_and_order_still_reads_it(name):
+    method = methods.get_method(name)
+    p = method.truncation_order
+    assert p is None or (isinstance(p, int) and p >= 1)
+    # `order` is a setting where a method has one, else the same metadata (the `order` column)
+    assert method.order == (method.get_params()["order"] if "order" in method.get_params() else p)
+
+
+def test_truncation_orders_of_known_methods():
+    get = methods.get_method
+    assert get("central", order=6).truncation_order == 6
+    assert get("forward").truncation_order == 1
+    assert get("findiff", acc=4).truncation_order == 4 == get("findiff", acc=4).order
+    assert get("complex-step").truncation_order == 2
+    assert methods.method_class("approx-fprime").truncation_order == 1
+    assert get("dual").truncation_order is None and get("sympy").order is None
