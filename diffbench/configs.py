@@ -67,7 +67,7 @@ class MethodConfig:
     @property
     def order(self) -> int | None:
         """The configuration's order of accuracy, if it has one."""
-        order = getattr(self.cls(**dict(self.settings)), "order", None)
+        order = self.cls(**dict(self.settings)).truncation_order
         return int(order) if isinstance(order, int | np.integer) else None
 
     @property
