@@ -169,26 +169,13 @@ class Problem:
         return self._truth.mp(x, dps)
 
     def exact_gradient(self, x: Any) -> np.ndarray:
-        """The exact gradient at the float64 point ``x``, rounded once to float64.
+        """The exact gradient at the float64 point ``x`` (shape ``(n,)``), rounded once to float64.
 
-        mpmath evaluates the partial derivatives at 50 digits; the float64 rounding is accepted
-        when it agrees with the rounding at 70 digits, else the precision rises (up to 400) until
-        two successive levels agree, with a ``RuntimeWarning`` if they never do. For every
-        problem of the battery this is ``float(v)`` for ``v`` in ``exact_gradient_mp(x)``.
-        For a noisy problem it is the gradient of the noise-free expression.
-
-        Parameters
-        ----------
-        x : array_like, shape (n,)
-
-        Returns
-        -------
-        numpy.ndarray, shape (n,)
-
-        Raises
-        ------
-        ValueError
-            If the gradient is undefined, complex or not finite at ``x``.
+        Certified by :class:`~diffbench.truth.ExactGradient`: mpmath at 50 digits, checked
+        against 70 digits and climbing up to 400 until two levels agree (a ``RuntimeWarning`` if
+        they never do); a ``ValueError`` where the gradient is undefined or not finite. For every
+        problem of the battery this is ``float(v)`` for ``v`` in ``exact_gradient_mp(x)``. For
+        a noisy problem it is the gradient of the noise-free expression.
         """
         return self._truth(x)
 

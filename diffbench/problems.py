@@ -25,7 +25,6 @@ array([-1.42011834])
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -40,6 +39,7 @@ from methods.validation import check_positive_int
 from .battery import ROSENBROCK_MAX, battery, rosenbrock, rosenbrock_expression
 from .problem import TAGS, Problem
 from .synthetic_noise import NOISE_SUFFIX, NoisyFunction, make_noisy, noise_label, point_noise
+from .user_import import import_attribute
 
 __all__ = [
     "TAGS",
@@ -528,21 +528,7 @@ def _expand(item: Any, registry: ProblemRegistry) -> list[Problem]:
 
 
 def _import_problems(spec: str) -> list[Problem]:
-    module_name, _, attr = spec.partition(":")
-    if not module_name or not attr:
-        raise ValueError(f"`problems`: {spec!r} must have the form 'module:attr'.")
-    try:
-        obj = importlib.import_module(module_name)
-    except Exception as exc:  # an import error or anything the module raises while loading
-        detail = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        raise ValueError(f"`problems`: cannot import module {module_name!r} ({detail}).") from None
-    for part in attr.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            raise ValueError(
-                f"`problems`: module {module_name!r} has no attribute {attr!r}."
-            ) from None
+    obj, _, _ = import_attribute(spec, "problems")
     if isinstance(obj, Problem):
         return [obj]
     if isinstance(obj, ProblemRegistry):

@@ -282,23 +282,15 @@ class ExactGradient:
 def exact_gradient(expr: Any, symbols: Any, x: Any) -> np.ndarray:
     """The exact gradient of ``expr`` at the float64 point ``x``, rounded once to float64.
 
+    As :meth:`ExactGradient.__call__`: a ``ValueError`` where the gradient is undefined, complex
+    or not finite at ``x``, a ``NotImplementedError`` if mpmath cannot evaluate the formula.
+
     Parameters
     ----------
     expr : sympy.Expr
     symbols : sympy.Symbol or sequence of sympy.Symbol
         The variables, in the order of the coordinates of ``x``.
     x : array_like, shape (n,)
-
-    Returns
-    -------
-    numpy.ndarray, shape (n,)
-
-    Raises
-    ------
-    ValueError
-        If the gradient is undefined, complex or not finite at ``x``.
-    NotImplementedError
-        If mpmath cannot evaluate the derivative formula.
 
     Notes
     -----

@@ -246,3 +246,18 @@ def test_resolve_refuses_two_different_problems_with_one_name(tmp_path, monkeypa
         resolve_problems(["runge", _problem("runge")])
     with pytest.raises(TypeError, match="`registry` must be a ProblemRegistry"):
         resolve_problems("runge", registry={})
+
+
+def test_modules_in_the_working_directory_are_found(tmp_path, monkeypatch):
+    # like `python -m`: `diffbench run --problems my_module:my_problems` from the project folder
+    name = "diffbench_cwd_problems"
+    (tmp_path / f"{name}.py").write_text(
+        "import sympy\nfrom diffbench.problems import Problem\nv = sympy.Symbol('v', real=True)\n"
+        "p = Problem('cwd-cube', v**3, (v,), ((0.5,),), ((0.0, 1.0),), set(), '')\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    try:
+        assert [p.name for p in resolve_problems(f"{name}:p")] == ["cwd-cube"]
+    finally:
+        sys.modules.pop(name, None)
