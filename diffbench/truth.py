@@ -1,0 +1,339 @@
+"""Ground truth: exact gradients and values of a SymPy expression, certified to float64.
+
+The one place where diffbench computes the truth that every measurement is compared with. mpmath
+evaluates the formula (or its partial derivatives) at 50 significant digits from the float64 point
+taken exactly (``mpmath.mpf(float)``: a double has 53 bits, so nothing is rounded on the way in),
+checks the float64 rounding against the next precision of the ladder (50, 70, 100, 150, 250, 400
+digits) until two successive levels agree, and rounds once to float64. Ground truth never comes
+from another differentiation method.
+
+The battery's :class:`~diffbench.problem.Problem` and the chooser's reference for a user's formula
+use the same ladder. Compiled mpmath callables belong to an :class:`ExactGradient` owned by its
+caller (a ``Problem`` holds one); the module functions build a fresh one per call.
+
+Examples
+--------
+>>> import sympy
+>>> x = sympy.Symbol("x", real=True)
+>>> exact_gradient(1 / (1 + 25 * x**2), [x], [0.3])
+array([-1.42011834])
+>>> exact_value(x**2, [x], [0.1])  # the square of the double nearest 0.1, rounded once
+0.010000000000000002
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy
+
+from methods.functions import gradient_expressions
+from methods.validation import check_point, check_positive_int
+
+__all__ = [
+    "DPS",
+    "DPS_LADDER",
+    "ExactGradient",
+    "check_expression",
+    "exact_gradient",
+    "exact_gradient_mp",
+    "exact_gradients",
+    "exact_value",
+]
+
+#: Working precision (significant digits) of the exact gradient.
+DPS = 50
+#: Precisions tried in turn: a value is accepted once its float64 rounding agrees with the rounding
+#: at the next precision, which catches cancellation inside the derivative formula itself.
+DPS_LADDER = (DPS, 70, 100, 150, 250, 400)
+
+
+def check_expression(expr: Any, symbols: Any) -> tuple[sympy.Symbol, ...]:
+    """Check ``expr`` is a SymPy expression in ``symbols``; return the symbols as a tuple.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+    symbols : sympy.Symbol or sequence of sympy.Symbol
+        Distinct symbols including every free symbol of ``expr``.
+
+    Returns
+    -------
+    tuple of sympy.Symbol
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming ``expr`` or ``symbols``.
+    """
+    if not isinstance(expr, sympy.Expr):
+        raise TypeError(f"`expr` must be a SymPy expression, got {type(expr).__name__}.")
+    if isinstance(symbols, sympy.Symbol):
+        symbols = (symbols,)
+    try:
+        symbols = tuple(symbols)
+    except TypeError:
+        raise TypeError(
+            f"`symbols` must be a sequence of sympy.Symbol, got {type(symbols).__name__}."
+        ) from None
+    if not symbols:
+        raise ValueError("`symbols` must not be empty.")
+    bad = [s for s in symbols if not isinstance(s, sympy.Symbol)]
+    if bad:
+        raise TypeError(f"`symbols` must contain only sympy.Symbol, got {bad[:3]}.")
+    if len(set(symbols)) != len(symbols):
+        raise ValueError(f"`symbols` must be distinct, got {symbols}.")
+    missing = expr.free_symbols - set(symbols)
+    if missing:
+        names = sorted(str(s) for s in missing)
+        raise ValueError(f"`symbols` must include every free symbol of `expr`; missing {names}.")
+    return symbols
+
+
+def _as_real_mpf(v: Any) -> mpmath.mpf:
+    if isinstance(v, mpmath.mpc):
+        if v.imag != 0:
+            raise ValueError(f"the exact value is complex ({v}); is the point outside the domain?")
+        v = v.real
+    v = mpmath.mpf(v)
+    if not mpmath.isfinite(v):
+        raise ValueError(f"the exact value is not finite ({v}).")
+    return v
+
+
+class ExactGradient:
+    """The exact gradient (and value) of one SymPy expression, certified to float64.
+
+    Holds the partial derivatives and their mpmath callables, built on first use and kept for the
+    life of the instance (not pickled: a worker process rebuilds them).
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        The function.
+    symbols : sympy.Symbol or sequence of sympy.Symbol
+        Its variables, in the order of the coordinates of ``x``.
+    label : str, default "the expression"
+        How messages name the function, e.g. ``"problem 'runge'"``.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> x, y = sympy.symbols("x y", real=True)
+    >>> truth = ExactGradient(x**2 * y, (x, y))
+    >>> truth([0.5, 3.0])
+    array([3.  , 0.25])
+    >>> truth.many([[0.5, 3.0], [1.0, 1.0]]).tolist()
+    [[3.0, 0.25], [2.0, 1.0]]
+    >>> truth.value([0.5, 3.0])
+    0.75
+    """
+
+    def __init__(self, expr: Any, symbols: Any, *, label: str = "the expression") -> None:
+        self.symbols = check_expression(expr, symbols)
+        self.expr = expr
+        if not isinstance(label, str):
+            raise TypeError(f"`label` must be a string, got {type(label).__name__}.")
+        self.label = label
+        self._gradient_exprs: tuple | None = None
+        self._compiled: dict[str, Callable] = {}
+
+    @property
+    def dim(self) -> int:
+        """Number of variables n."""
+        return len(self.symbols)
+
+    @property
+    def gradient_exprs(self) -> tuple[sympy.Expr, ...]:
+        """The partial derivatives of ``expr`` (computed once per instance)."""
+        if self._gradient_exprs is None:
+            self._gradient_exprs = gradient_expressions(self.expr, self.symbols)
+        return self._gradient_exprs
+
+    # -- pickling: the derivatives and compiled callables are rebuilt on demand ------------------
+    def __getstate__(self) -> dict:
+        return {"expr": self.expr, "symbols": self.symbols, "label": self.label}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _gradient_exprs=None, _compiled={})
+
+    def __repr__(self) -> str:
+        return f"ExactGradient({self.expr}, {self.symbols})"
+
+    # -- evaluation --------------------------------------------------------------------------------
+    def _callable(self, what: str) -> Callable:
+        if what not in self._compiled:
+            target = list(self.gradient_exprs) if what == "gradient" else self.expr
+            try:
+                self._compiled[what] = sympy.lambdify(self.symbols, target, modules="mpmath")
+            except Exception as exc:  # SymPy cannot print the formula for mpmath
+                raise self._cannot(what, exc) from exc
+        return self._compiled[what]
+
+    def _cannot(self, what: str, exc: Exception) -> NotImplementedError:
+        detail = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        return NotImplementedError(f"mpmath cannot evaluate the {what} of {self.label} ({detail}).")
+
+    def _evaluate(self, what: str, x: np.ndarray, dps: int) -> list:
+        fn = self._callable(what)
+        args = [mpmath.mpf(v) for v in x.tolist()]  # exact: a double has 53 bits
+        try:
+            with mpmath.workdps(dps):
+                out = fn(*args)
+                out = out if what == "gradient" else [out]
+                return [_as_real_mpf(v) for v in out]
+        except ZeroDivisionError as exc:
+            raise ValueError(
+                f"the exact {what} of {self.label} is undefined at x={x.tolist()} "
+                "(division by zero)."
+            ) from exc
+        except ValueError as exc:
+            raise ValueError(f"the exact {what} of {self.label} at x={x.tolist()}: {exc}") from exc
+        except (NameError, TypeError, AttributeError) as exc:  # a function mpmath does not know
+            raise self._cannot(what, exc) from exc
+
+    def _certified(self, what: str, x: np.ndarray) -> np.ndarray:
+        prev = self._evaluate(what, x, DPS_LADDER[0])
+        for dps in DPS_LADDER[1:]:
+            cur = self._evaluate(what, x, dps)
+            rounded = [float(v) for v in prev]
+            if rounded == [float(v) for v in cur]:
+                return self._finite(what, x, np.array(rounded, dtype=float))
+            prev = cur
+        warnings.warn(
+            f"{self.label}: the exact {what} at x={x.tolist()} could not be confirmed "
+            f"to float64 up to {DPS_LADDER[-1]} digits (cancellation in its formula, or a zero "
+            "computed from cancelling terms); returning the highest-precision value.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        return self._finite(what, x, np.array([float(v) for v in prev], dtype=float))
+
+    def _finite(self, what: str, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        if not np.all(np.isfinite(out)):
+            raise ValueError(
+                f"the exact {what} of {self.label} at x={x.tolist()} exceeds the float64 range: "
+                f"{out.tolist()}."
+            )
+        return out
+
+    def check_x(self, x: Any) -> np.ndarray:
+        """``x`` as a fresh float64 array of shape ``(n,)``, or a ``ValueError`` naming ``x``."""
+        arr = check_point(x)
+        if arr.size != self.dim:
+            raise ValueError(
+                f"`x` has {arr.size} coordinates but {self.label} has {self.dim} variables."
+            )
+        return arr
+
+    def __call__(self, x: Any) -> np.ndarray:
+        """The exact gradient at the float64 point ``x``, rounded once to float64.
+
+        mpmath evaluates the partial derivatives at 50 digits; the float64 rounding is accepted
+        when it agrees with the rounding at 70 digits, else the precision rises (up to 400) until
+        two successive levels agree, with a ``RuntimeWarning`` if they never do.
+
+        Parameters
+        ----------
+        x : array_like, shape (n,)
+
+        Returns
+        -------
+        numpy.ndarray, shape (n,)
+
+        Raises
+        ------
+        ValueError
+            If ``x`` is malformed, or the gradient is undefined, complex or not finite at ``x``.
+        NotImplementedError
+            If mpmath cannot evaluate the derivative formula (a function it does not know).
+        """
+        return self._certified("gradient", self.check_x(x))
+
+    def many(self, X: Any) -> np.ndarray:
+        """Exact gradients at m points (e.g. every node of a grid), shape ``(m, n)``."""
+        arr = np.asarray(X)
+        if arr.ndim != 2 or arr.shape[1] != self.dim:
+            raise ValueError(f"`X` must have shape (m, {self.dim}), got shape {arr.shape}.")
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"`X` must be real numbers, got dtype {arr.dtype}.")
+        arr = arr.astype(float)
+        if not np.all(np.isfinite(arr)):
+            raise ValueError("`X` must be finite.")
+        out = np.empty(arr.shape, dtype=float)
+        for i, row in enumerate(arr):
+            out[i] = self._certified("gradient", row)
+        return out
+
+    def value(self, x: Any) -> float:
+        """The exact value ``expr(x)`` at the float64 point ``x``, certified and rounded once."""
+        return float(self._certified("value", self.check_x(x))[0])
+
+    def mp(self, x: Any, dps: int = DPS) -> list:
+        """The exact gradient at ``x`` as mpmath numbers of ``dps`` digits (at least 16)."""
+        dps = check_positive_int("dps", dps, minimum=16)
+        return self._evaluate("gradient", self.check_x(x), dps)
+
+
+def exact_gradient(expr: Any, symbols: Any, x: Any) -> np.ndarray:
+    """The exact gradient of ``expr`` at the float64 point ``x``, rounded once to float64.
+
+    As :meth:`ExactGradient.__call__`: a ``ValueError`` where the gradient is undefined, complex
+    or not finite at ``x``, a ``NotImplementedError`` if mpmath cannot evaluate the formula.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+    symbols : sympy.Symbol or sequence of sympy.Symbol
+        The variables, in the order of the coordinates of ``x``.
+    x : array_like, shape (n,)
+
+    Notes
+    -----
+    Each call compiles the formula anew; to evaluate many points, keep an :class:`ExactGradient`.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> t = sympy.Symbol("t", real=True)
+    >>> exact_gradient(sympy.sqrt(t), t, [0.25])
+    array([1.])
+    >>> exact_gradient(sympy.sqrt(t), t, [0.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: the exact gradient of the expression is undefined at x=[0.0] (division by zero).
+    """
+    return ExactGradient(expr, symbols)(x)
+
+
+def exact_gradients(expr: Any, symbols: Any, X: Any) -> np.ndarray:
+    """Exact gradients of ``expr`` at the m points ``X`` (shape ``(m, n)``), shape ``(m, n)``."""
+    return ExactGradient(expr, symbols).many(X)
+
+
+def exact_value(expr: Any, symbols: Any, x: Any) -> float:
+    """The exact value of ``expr`` at the float64 point ``x``, certified and rounded once."""
+    return ExactGradient(expr, symbols).value(x)
+
+
+def exact_gradient_mp(expr: Any, symbols: Any, x: Any, dps: int = DPS) -> list:
+    """The exact gradient of ``expr`` at ``x`` as mpmath numbers of ``dps`` digits.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+    symbols : sympy.Symbol or sequence of sympy.Symbol
+    x : array_like, shape (n,)
+        Each coordinate is taken exactly (``mpmath.mpf(float)``).
+    dps : int, default 50
+        Working precision in significant decimal digits (at least 16).
+
+    Returns
+    -------
+    list of mpmath.mpf
+    """
+    return ExactGradient(expr, symbols).mp(x, dps)
