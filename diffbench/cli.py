@@ -102,7 +102,11 @@ def _add_run(subparsers: Any) -> None:
         "--methods", nargs="+", metavar="NAME", help="method names or labels (default: all)"
     )
     p.add_argument(
-        "--problems", nargs="+", metavar="NAME", help="problem names (default: the battery)"
+        "--problems",
+        nargs="+",
+        metavar="NAME",
+        help="problem names, or module:attr naming your own Problem, list of Problems or "
+        "ProblemRegistry (default: the battery)",
     )
     p.add_argument(
         "--steps",

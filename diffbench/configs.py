@@ -22,7 +22,6 @@ from .schema import SCHEMA_VERSION, method_columns
 __all__ = [
     "MethodConfig",
     "resolve_methods",
-    "resolve_problems",
     "cannot_apply",
     "distinct_grid_forms",
 ]
@@ -199,25 +198,6 @@ def resolve_methods(methods: Iterable[Any] | None = None) -> list[MethodConfig]:
         seen[c.label] = c
         unique.append(c)
     return unique
-
-
-def resolve_problems(problems: Iterable[Any] | None = None) -> list[Any]:
-    """Problems to sweep: names or Problem objects; None is the battery with its noisy variants."""
-    from .problems import Problem, get_problem, list_problems
-
-    if problems is None:
-        return list_problems(include_noisy=True)
-    if isinstance(problems, str):
-        problems = [problems]
-    out, names = [], set()
-    for p in problems:
-        prob = p if isinstance(p, Problem) else get_problem(p) if isinstance(p, str) else None
-        if prob is None:
-            raise TypeError(f"`problems` entries must be names or Problem objects, got {p!r}.")
-        if prob.name not in names:
-            names.add(prob.name)
-            out.append(prob)
-    return out
 
 
 def cannot_apply(config: MethodConfig, problem: Any) -> str:

@@ -40,9 +40,10 @@ from typing import Any
 
 import pandas as pd
 
-from .configs import MethodConfig, resolve_methods, resolve_problems
+from .configs import MethodConfig, resolve_methods
 from .execute import Context, execute, versions
 from .plan import HIGH_DIM, exact_gradients, plan_accuracy, plan_cost
+from .problems import resolve_problems
 from .steps import (
     DEFAULT_GRID_SIZES,
     DEFAULT_STEPS,
@@ -110,8 +111,11 @@ def sweep(
     methods : iterable, optional
         Names, labels, Method classes or instances (see :func:`resolve_methods`); default every
         registered method with each of its ``variants()``.
-    problems : iterable, optional
-        Problem names or objects; default the battery including its noisy variants.
+    problems : str, Problem, ProblemRegistry or iterable of these, optional
+        Problem names, ``"module:attr"`` strings naming a user's Problem, list of Problems or
+        ProblemRegistry, Problem objects or registries (see
+        :func:`diffbench.problems.resolve_problems`); default the battery including its noisy
+        variants.
     steps : StepRange or sequence of float, optional
         Steps for step methods; default :data:`DEFAULT_STEPS` (1e-1 to 1e-16, 4 per decade),
         extended below for methods whose ``smallest_useful_step`` is smaller.
@@ -172,7 +176,7 @@ def sweep(
     ctx = Context(run_id=stored.get("run_id") or _new_run_id(), versions=versions())
     config_json = {
         "methods": [c.spec() for c in configs],
-        "problems": [p.name for p in probs],
+        "problems": _problem_specs(args["problems"], probs),
         "steps": steps_to_json(step_spec),
         "grid_sizes": {str(k): list(v) for k, v in sizes.items()},
         "cost": cost,
@@ -241,6 +245,16 @@ def _with_stored(given: dict[str, Any], stored: Mapping[str, Any]) -> dict[str, 
     if given["grid_sizes"] is None and stored.get("grid_sizes") is not None:
         out["grid_sizes"] = {int(k): tuple(v) for k, v in stored["grid_sizes"].items()}
     return out
+
+
+def _problem_specs(given: Any, probs: list) -> list[str]:
+    """How run.json records the problems: the strings the user gave when all were strings (so a
+    resumed run re-imports ``"module:attr"`` problems), else the problems' names."""
+    if isinstance(given, str):
+        return [given]
+    if isinstance(given, list | tuple) and given and all(isinstance(g, str) for g in given):
+        return list(given)
+    return [p.name for p in probs]
 
 
 def _check_options(

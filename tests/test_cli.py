@@ -133,6 +133,46 @@ def test_run_then_report(capsys, tmp_path):
     assert (out / "figures" / "step_runge.png").is_file()
 
 
+USER_PROBLEMS = """
+import sympy
+from diffbench.problems import Problem, ProblemRegistry
+
+x = sympy.Symbol("x", real=True)
+registry = ProblemRegistry()
+registry.register(
+    Problem("user-cube", x**3, (x,), ((0.5,),), domain=((0.0, 1.0),),
+            tags=frozenset({"smooth"}), description="x cubed")
+)
+"""
+
+
+def test_run_sweeps_a_users_problems_given_as_module_attr_and_resumes_them(
+    capsys, tmp_path, monkeypatch
+):
+    (tmp_path / "user_problems_cli.py").write_text(USER_PROBLEMS)
+    monkeypatch.chdir(tmp_path)  # found in the working directory, like python -m
+    monkeypatch.delitem(sys.modules, "user_problems_cli", raising=False)
+    out = tmp_path / "out"
+    argv = ["run", "--methods", "sympy", "--problems", "user_problems_cli:registry"]
+    code, stdout, _ = run_main(capsys, *argv, "--output", str(out), "--jobs", "1", "--quiet")
+    assert code == 0 and "wrote 2 rows" in stdout  # 1 point + 1 cost row
+    df = read_results(out)
+    assert set(df["problem"]) == {"user-cube"}
+    ok = df[df["measure"] == "accuracy"]
+    assert ok["status"].tolist() == ["ok"] and ok["rel_error"].iloc[0] <= 1e-15
+    # --resume re-imports the problems from the spec recorded in run.json
+    code, stdout, _ = run_main(capsys, "run", "--output", str(out), "--resume", "--quiet")
+    assert code == 0 and "wrote 2 rows" in stdout
+
+
+def test_run_rejects_a_module_attr_that_does_not_import(capsys, tmp_path):
+    code, _, err = run_main(
+        capsys, "run", "--problems", "no_such_module_xyz:p", "--output", str(tmp_path / "o")
+    )
+    assert code == 2 and "`problems`" in err and "no_such_module_xyz" in err
+    assert len(err.strip().splitlines()) == 1
+
+
 # --------------------------------------------------------------------------------------------
 # kill -9 in the middle of a sweep, then --resume
 # --------------------------------------------------------------------------------------------
