@@ -10,7 +10,8 @@ import pytest
 import sympy
 from matplotlib.figure import Figure
 
-from diffbench import plots
+from diffbench import analysis, plots
+from diffbench.figures import FIGURES, figure_spec
 from diffbench.problems import Problem
 from diffbench.runner import StepRange, sweep
 from methods import GridMethod, Method, RawResult
@@ -107,35 +108,18 @@ def df():
 # --------------------------------------------------------------------------------------------
 # summaries
 # --------------------------------------------------------------------------------------------
-def test_best_on_curve_ignores_a_single_lucky_step():
-    # the exact zero at index 3 is luck; the 3-step medians reach 1e-9 first at index 2
-    assert plots.best_on_curve([1e-2, 1e-5, 1e-9, 0.0, 1e-9, 1e-6]) == (2, 1e-9, 2, 4)
-    i, best, lo, hi = plots.best_on_curve([math.nan, math.nan])
-    assert (i, lo, hi) == (-1, -1, -1) and math.isnan(best)
-    assert plots.best_on_curve([30.0, 1.0]) == (1, 1.0, 1, 1)  # 30 is not within 10x
-
-
-def test_convergence_order_uses_the_asymptotic_range():
-    n = np.array([8, 16, 32, 64, 128, 256])
-    assert plots.convergence_order(n, 5.0 / n**4) == pytest.approx(4.0)
-    # a rounding plateau after the minimum does not flatten the fit
-    errs = np.array([1e-3, 6.25e-5, 3.9e-6, 1e-12, 3e-12, 8e-12])
-    assert plots.convergence_order(n, errs) == pytest.approx(4.0, abs=0.05)
-    assert math.isnan(plots.convergence_order([8, 16], [1e-3, 1e-4]))
-
-
-def test_pareto_front():
-    mask = plots.pareto_front([1.0, 2.0, 0.5, 3.0], [5.0, 1.0, 6.0, 1.0])
-    assert mask.tolist() == [True, True, True, False]
-
-
 def test_best_attainable_marks_failures_and_grid_rows(df):
-    best = plots.best_attainable(df).set_index(["label", "problem"])
-    assert bool(best.loc[("plot-broken", "plot-sin"), "failed"])
-    assert math.isnan(best.loc[("plot-broken", "plot-sin"), "best_rel_error"])
-    assert best.loc[("plot-central", "plot-sin"), "best_rel_error"] < 1e-9
-    assert ("plot-grid [grid]", "plot-sin") in best.index
-    assert best.loc[("sympy", "plot-sin"), "best_rel_error"] <= 4 * EPS
+    # grid-form rows are told apart by the ``form`` column, not by a label suffix
+    best = analysis.best_attainable(df).set_index(["label", "form", "problem"])
+    assert bool(best.loc[("plot-broken", "point", "plot-sin"), "failed"])
+    assert math.isnan(best.loc[("plot-broken", "point", "plot-sin"), "best_rel_error"])
+    assert best.loc[("plot-central", "point", "plot-sin"), "best_rel_error"] < 1e-9
+    assert ("plot-grid", "grid", "plot-sin") in best.index
+    assert best.loc[("sympy", "point", "plot-sin"), "best_rel_error"] <= 4 * EPS
+    # rows in label display order, a label's point form before its grid form
+    rows = list(dict.fromkeys(best.index.droplevel("problem")))
+    assert rows.index(("plot-grid", "point")) + 1 == rows.index(("plot-grid", "grid"))
+    assert rows[0][0] == "plot-central" and rows[-1][0] == "sympy"
 
 
 def test_styles_follow_families(df):
@@ -217,3 +201,28 @@ def test_save_figures_writes_pngs_with_safe_names(df, tmp_path):
     for paths in written.values():
         for p in paths:
             assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the registry names every file: one list per figure kind, each path where it says
+    assert list(written) == [spec.name for spec in plots.FIGURES]
+    step = figure_spec("step")
+    assert written["step"] == [tmp_path / step.filename(p) for p in ("plot-sin", "plot-poly/2")]
+    assert written["grid"] == [
+        tmp_path / figure_spec("grid").filename(p) for p in ("plot-sin", "plot-poly/2")
+    ]
+
+
+def test_figure_registry():
+    assert {s.name for s in FIGURES} == {"step", "grid", "overview", "cost"}
+    assert figure_spec("grid").filename("tan-pi/2") == "grid_tan-pi_2.png"
+    assert figure_spec("cost").filename() == "cost_accuracy.png"
+    with pytest.raises(ValueError, match="`problem` is required"):
+        figure_spec("step").filename()
+    with pytest.raises(ValueError, match="`name` 'nope' is not a figure"):
+        figure_spec("nope")
+
+
+def test_styles_read_the_family_column_not_the_registry(df):
+    # colours come from the declared Family colormap; an unknown family is grey, not an error
+    other = df.assign(family=df["family"].where(df["label"] != "plot-central", "made-up"))
+    styles = plots.method_styles(other)
+    r, g, b, _ = styles["plot-central"].color
+    assert r == g == b

@@ -11,13 +11,22 @@ import pandas as pd
 import pytest
 import sympy
 
-from diffbench import report
+import methods
+from diffbench import analysis, report
 from diffbench.problems import Problem
 from diffbench.runner import sweep
+from diffbench.schema import SCHEMA_VERSION, method_columns
 from diffbench.store import ResultsFileError, measurement_key, rows_to_frame
 from methods import Method, RawResult
 
 STEPS = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5]
+#: What the made-up methods declare, as the schema-v2 columns every row carries (the report reads
+#: these columns; it never looks a method up in the registry).
+CAPS = {
+    "good": {"black_box": True, "needs": "", "noise_linear": True, "reference": "none"},
+    "bad": {"black_box": True, "needs": "", "reference": "extrapolated"},
+    "exactish": {"black_box": False, "needs": "expression", "reference": "exact"},
+}
 
 
 def acc_row(label, family, kind, problem, tags, point, step, err, status="ok", message=""):
@@ -44,6 +53,11 @@ def acc_row(label, family, kind, problem, tags, point, step, err, status="ok", m
         "status": status,
         "message": message,
         "versions": "diffbench test",
+        "schema_version": SCHEMA_VERSION,
+        "form": "point",
+        "peer": False,
+        "wraps": "",
+        **CAPS.get(label, {}),
     }
 
 
@@ -83,7 +97,7 @@ def synthetic():
 
 
 def test_method_summary_numbers(synthetic):
-    s = report.method_summary(synthetic).set_index("label")
+    s = analysis.method_summary(synthetic).set_index("label")
     # 3-step running medians of [1e-4, 1e-8, 1e-10, 1e-9, 1e-6] reach 1e-9 first at 1e-3
     assert s.loc["good", "median_best_error"] == 1e-9
     assert s.loc["good", "best_step"] == 1e-3
@@ -97,7 +111,7 @@ def test_method_summary_numbers(synthetic):
 
 
 def test_hazard_findings_classify_each_failure(synthetic):
-    found = report.hazard_findings(synthetic)
+    found = analysis.hazard_findings(synthetic)
     assert set(found) == {"singularity"}
     modes = found["singularity"]["modes"]
     assert list(modes["nan"]) == ["bad"]
@@ -227,7 +241,7 @@ def test_estimate_calibration_counts_coverage_and_ratio():
         rows.append(row)
     plain = acc_row("plain", "finite-difference", "step", "smooth-a", "smooth", 0, 1e-3, 1e-9)
     rows.append(plain)  # no estimate: not in the table
-    cal = report.estimate_calibration(rows_to_frame(rows)).set_index("label")
+    cal = analysis.estimate_calibration(rows_to_frame(rows)).set_index("label")
     assert list(cal.index) == ["extra"]
     r = cal.loc["extra"]
     assert r["rows"] == 4
@@ -238,19 +252,26 @@ def test_estimate_calibration_counts_coverage_and_ratio():
 
 
 def test_peer_comparison_puts_peers_next_to_the_same_family():
+    # whether a method is a peer and what it wraps are columns of the summary (from the table)
     summary = pd.DataFrame(
         {
             "label": ["richardson(levels=2)", "numdifftools", "central(order=2)", "jacobi"],
             "method": ["richardson", "numdifftools", "central", "jacobi"],
             "family": ["extrapolation", "extrapolation", "finite-difference", "extrapolation"],
+            "peer": [False, True, False, True],
+            "wraps": ["", "numdifftools", "", "jacobi"],
         }
     )
-    comp = report.peer_comparison(summary)
+    comp = analysis.peer_comparison(summary)
     # the finite-difference family has no peer: left out; ours first, then the peers
     assert list(comp["label"]) == ["richardson(levels=2)", "numdifftools", "jacobi"]
     assert list(comp["source"]) == ["diffbench", "numdifftools", "jacobi"]
     assert list(comp["peer"]) == [False, True, True]
-    assert report.is_peer("pytensor") and not report.is_peer("scipy-derivative")
+    # what the runner writes into the ``peer`` column of these methods' rows
+    peer = {
+        m: method_columns(methods.method_class(m))["peer"] for m in ("pytensor", "scipy-derivative")
+    }
+    assert peer["pytensor"] and not peer["scipy-derivative"]
 
 
 def test_report_of_a_run_without_the_cost_pass(tmp_path):
@@ -271,3 +292,56 @@ def test_report_of_a_run_without_the_cost_pass(tmp_path):
     path = report.write_report(tmp_path / "run", figures=False)
     text = path.read_text()
     assert "## Which method should I use?" in text and "exact-sympy-like" in text
+
+
+# --------------------------------------------------------------------------------------------
+# the report reads the table only
+# --------------------------------------------------------------------------------------------
+def test_report_never_asks_the_registry(synthetic, tmp_path, monkeypatch):
+    # what a method is comes from the row's columns: with the registry unusable, the report of
+    # an old table reads the same, and flipping the ``black_box`` column changes the advice
+    def no_registry(name):
+        raise AssertionError(f"the report looked {name!r} up in the registry")
+
+    monkeypatch.setattr(methods, "method_class", no_registry)
+    monkeypatch.setattr(methods.registry, "method_class", no_registry)
+    text = report.write_report(synthetic, tmp_path / "R.md", figures=False).read_text()
+    assert re.search(r"black box.*`good`", text)
+    flipped = synthetic.assign(black_box=synthetic["label"] != "good")
+    advice = {s.split("**")[1]: s for s in report.recommendations(flipped)}
+    assert "`good`" not in advice["If f is a black box"]
+    assert (
+        "`good`" in advice["If you can run f on complex numbers, dual numbers or have its formula"]
+    )
+
+
+def test_figures_are_embedded_where_the_registry_says(synthetic, tmp_path):
+    df = synthetic.replace({"problem": {"pole-b": "pole/b"}})
+    fig = tmp_path / "figures"
+    figures = {
+        "step": [fig / "step_pole_b.png"],
+        "grid": [fig / "grid_pole_b.png"],
+        "overview": [fig / "overview.png"],
+        "cost": [fig / "cost_accuracy.png"],
+    }
+    text = report.render_report(df, {}, figures, base=tmp_path)
+    assert (
+        "### pole/b\n\n![Error against step](figures/step_pole_b.png)\n\n"
+        "![Grid methods: error against grid size](figures/grid_pole_b.png)\n\n## Definitions"
+    ) in text
+    assert "### smooth-a" not in text  # no figure of it
+    best = text.split("## Best relative error per problem")[1].split("## Peers")[0]
+    assert "![Best attainable relative error, method x problem](figures/overview.png)" in best
+    cost = text.split("## Cost")[1].split("## Error against step")[0]
+    assert "![Cost against accuracy](figures/cost_accuracy.png)" in cost
+
+
+def test_grid_rows_are_named_from_the_form_column(synthetic):
+    # a grid-form row of the table shows as "<label> [grid]"; the label itself has no suffix
+    row = synthetic[synthetic["label"] == "good"].iloc[0].to_dict()
+    row.update(region="interior", form="grid", grid_size=16, step=None, rel_error=1e-6)
+    row["key"] = measurement_key("accuracy", row["problem"], 0, "good", None, 16, "interior")
+    df = pd.concat([synthetic, rows_to_frame([row])], ignore_index=True)
+    text = report.render_report(df)
+    assert "| `good [grid]` | 1e-6 |  |" in text
+    assert set(df["label"]) == {"good", "bad", "exactish"}

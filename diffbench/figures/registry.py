@@ -1,0 +1,168 @@
+"""The figures of a report: what each one is, when it applies, its file and its caption.
+
+:data:`FIGURES` drives both the drawing (:func:`save_figures`) and the embedding in REPORT.md
+(:func:`diffbench.report.render_report` asks :meth:`FigureSpec.filename` where a figure of a
+problem went, in the order of :data:`FIGURES`, instead of reading file names back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..schema import Status
+from .cost import plot_cost_accuracy
+from .grid import plot_error_vs_grid
+from .overview import plot_overview
+from .step import plot_error_vs_step
+from .style import Style, figure_name, method_styles
+
+__all__ = ["FigureSpec", "FIGURES", "figure_spec", "save_figures"]
+
+#: A drawing function: (table, problem or None, styles) -> Figure.
+Draw = Callable[[pd.DataFrame, "str | None", Mapping[str, Style]], Figure]
+#: A test of whether a figure applies: (table, problem or None) -> bool.
+Applies = Callable[[pd.DataFrame, "str | None"], bool]
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """One kind of figure.
+
+    Attributes
+    ----------
+    name : str
+        Key of the figure kind (``step``, ``grid``, ``overview``, ``cost``).
+    draw : callable
+        ``draw(df, problem, styles)`` -> :class:`matplotlib.figure.Figure`.
+    per_problem : bool
+        One figure per problem (``problem`` is a name) or one for the table (``None``).
+    caption : str
+        The alternative text of the figure in the report.
+    pattern : str
+        File name; ``{problem}`` is replaced by :func:`figure_name` of the problem.
+    section : str
+        Where the report embeds it: ``overview`` (after the table of best errors), ``cost``
+        (the cost section) or ``problem`` (under the problem's heading).
+    applies : callable
+        ``applies(df, problem)``: whether the table has something to draw.
+    """
+
+    name: str
+    draw: Draw
+    per_problem: bool
+    caption: str
+    pattern: str
+    section: str
+    applies: Applies
+
+    def filename(self, problem: str | None = None) -> str:
+        """The file name of the figure (of ``problem`` for a per-problem figure).
+
+        Examples
+        --------
+        >>> figure_spec("step").filename("tan-pi/2"), figure_spec("overview").filename()
+        ('step_tan-pi_2.png', 'overview.png')
+        """
+        if self.per_problem and problem is None:
+            raise ValueError(f"`problem` is required for the per-problem figure {self.name!r}.")
+        return self.pattern.format(problem=figure_name(problem) if problem else "")
+
+
+def _ran(df: pd.DataFrame, problem: str | None = None) -> pd.DataFrame:
+    """The accuracy rows that ran (of ``problem``, if given)."""
+    acc = df[(df["measure"] == "accuracy") & (df["status"] != Status.SKIPPED)]
+    return acc if problem is None else acc[acc["problem"] == problem]
+
+
+FIGURES: tuple[FigureSpec, ...] = (
+    FigureSpec(
+        "step",
+        lambda df, problem, styles: plot_error_vs_step(df, problem, styles=styles),
+        True,
+        "Error against step",
+        "step_{problem}.png",
+        "problem",
+        lambda df, problem: bool((_ran(df, problem)["region"] == "point").any()),
+    ),
+    FigureSpec(
+        "grid",
+        lambda df, problem, styles: plot_error_vs_grid(df, problem, styles=styles),
+        True,
+        "Grid methods: error against grid size",
+        "grid_{problem}.png",
+        "problem",
+        lambda df, problem: bool(_ran(df, problem)["grid_size"].notna().any()),
+    ),
+    FigureSpec(
+        "overview",
+        lambda df, problem, styles: plot_overview(df),
+        False,
+        "Best attainable relative error, method x problem",
+        "overview.png",
+        "overview",
+        lambda df, problem: not _ran(df).empty,
+    ),
+    FigureSpec(
+        "cost",
+        lambda df, problem, styles: plot_cost_accuracy(df, styles=styles),
+        False,
+        "Cost against accuracy",
+        "cost_accuracy.png",
+        "cost",
+        lambda df, problem: bool((df["measure"] == "cost").any()),
+    ),
+)
+
+
+def figure_spec(name: str) -> FigureSpec:
+    """The :class:`FigureSpec` called ``name``."""
+    for spec in FIGURES:
+        if spec.name == name:
+            return spec
+    raise ValueError(f"`name` {name!r} is not a figure; known: {[s.name for s in FIGURES]}.")
+
+
+def save_figures(
+    df: pd.DataFrame, directory: str | Path, *, dpi: int = 110
+) -> dict[str, list[Path]]:
+    """Draw every figure of :data:`FIGURES` that applies to a results table, as PNG.
+
+    Per-problem figures come first, problem by problem in table order, then the global ones.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Results table.
+    directory : path-like
+        Where the PNG files go (created if needed); names from :meth:`FigureSpec.filename`.
+    dpi : int, default 110
+        Resolution.
+
+    Returns
+    -------
+    dict
+        Figure name -> written paths (``{"step": [...], "grid": [...], "overview": [...],
+        "cost": [...]}``).
+    """
+    out_dir = Path(directory)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    styles = method_styles(df)
+    written: dict[str, list[Path]] = {spec.name: [] for spec in FIGURES}
+    jobs = [
+        (spec, problem)
+        for problem in dict.fromkeys(_ran(df)["problem"])
+        for spec in FIGURES
+        if spec.per_problem
+    ]
+    jobs += [(spec, None) for spec in FIGURES if not spec.per_problem]
+    for spec, problem in jobs:
+        if spec.applies(df, problem):
+            path = out_dir / spec.filename(problem)
+            spec.draw(df, problem, styles).savefig(path, dpi=dpi)
+            written[spec.name].append(path)
+    return written

@@ -1,0 +1,365 @@
+"""Figure 1: relative error against step, one figure per problem."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from ..analysis import EPS, best_on_curve, label_table
+from ..schema import Status
+from .style import DEFAULT_STYLE, ZERO_COLOR, Style, edge_marks, method_styles
+
+__all__ = ["plot_error_vs_step"]
+
+#: Kinds of method drawn as a curve over the swept steps (the others: one marker per point).
+_SWEPT = ("step", "grid")
+
+
+def _panel_groups(labels: pd.DataFrame) -> list[tuple[str, list[str]]]:
+    """Rows of panels: step-swept families with 4+ labels get a row each, the other step-swept
+    labels share one, and methods measured once per point (exact, adaptive) share the last."""
+    swept = labels[labels["kind"].isin(_SWEPT)]
+    single = labels[~labels["kind"].isin(_SWEPT)]
+    big, small = [], []
+    for family, g in swept.groupby("family", sort=False):
+        (big if len(g) >= 4 else small).append((family, list(g["label"])))
+    groups = [(f"{fam}", labs) for fam, labs in big]
+    if small:
+        groups.append((", ".join(f for f, _ in small), [lab for _, labs in small for lab in labs]))
+    if not single.empty:
+        groups.append(("exact and adaptive", list(single["label"])))
+    return groups
+
+
+@dataclass(frozen=True)
+class _StepAxis:
+    """The x axis of the error-vs-step panels: log steps (the part below ``knee`` compressed when
+    the data go far below it), then a zone on the right for methods that take no step."""
+
+    lo: float
+    hi: float
+    slots: int
+    knee: float = 1e-16
+
+    @property
+    def compressed(self) -> bool:
+        return self.lo < self.knee / 10
+
+    @property
+    def factor(self) -> float:
+        below = math.log10(self.knee) - math.log10(self.lo)
+        above = math.log10(self.hi) - math.log10(self.knee)
+        return max(1.0, below / (0.35 * above))
+
+    def slot(self, k: int) -> float:
+        """x of the k-th method without a step, in the zone right of the steps."""
+        return self.hi * 10 ** (0.5 + 0.35 * k)
+
+    @property
+    def right(self) -> float:
+        return self.slot(self.slots - 1) * 10**0.5 if self.slots else self.hi
+
+    def _set_scale(self, ax: Any) -> None:
+        k = math.log10(self.knee)
+        factor = self.factor
+
+        def fwd(x: np.ndarray) -> np.ndarray:
+            with np.errstate(all="ignore"):
+                t = np.log10(np.maximum(x, 1e-320))
+            return np.where(t >= k, t, k + (t - k) / factor)
+
+        def inv(t: np.ndarray) -> np.ndarray:
+            with np.errstate(all="ignore"):
+                return np.where(t >= k, 10.0**t, 10.0 ** (k + (t - k) * factor))
+
+        if self.compressed:
+            ax.set_xscale("function", functions=(fwd, inv))
+        else:
+            ax.set_xscale("log")
+        ax.set_xlim(self.lo, self.right)
+
+    def _ticks(self) -> list[float]:
+        k = math.log10(self.knee)
+        top = math.floor(math.log10(self.hi))
+        span = top - math.ceil(math.log10(max(self.lo, self.knee)))
+        step = 2 if span <= 18 else 4
+        top -= top % step
+        ticks = [10.0**e for e in range(top, math.ceil(math.log10(self.lo)) - 1, -step)]
+        if self.compressed:
+            below = k - math.log10(self.lo)
+            every = 150 if below > 150 else 20 if below > 40 else 5
+            ticks = [t for t in ticks if t >= self.knee]
+            first = every * math.ceil(-k / every + 1)
+            ticks += [10.0**-e for e in range(first, int(-math.log10(self.lo)) + 1, every)]
+        return ticks
+
+    def apply(self, ax: Any) -> None:
+        """Scale, limits, ticks and the no-step zone of one panel."""
+        self._set_scale(ax)
+        ticks = self._ticks()
+        if self.compressed:
+            ax.axvline(self.knee, color="0.6", lw=0.8, ls=(0, (1, 2)))
+        if self.slots:
+            ax.axvspan(self.hi * 10**0.2, self.right, color="0.95", zorder=0)
+            ticks.append((self.hi * 10**0.2 * self.right) ** 0.5)
+        labels = [f"1e{round(math.log10(t))}" for t in ticks]
+        if self.slots:
+            labels[-1] = "no step"
+        ax.set_xticks(ticks, labels, fontsize=7)
+        ax.minorticks_off()
+
+
+def _guide(ax: Any, x0: float, y0: float, slope: float, text: str, left: bool) -> None:
+    xs = np.array([x0 / 10**0.6, x0 * 10**0.6])
+    ys = 4 * y0 * (xs / x0) ** slope
+    ax.plot(xs, ys, color="0.3", lw=1.0, ls="--", zorder=2)
+    i = 0 if left else 1
+    ha = "right" if left else "left"
+    ax.text(xs[i], ys[i], text, fontsize=7, color="0.25", ha=ha, va="center")
+
+
+def _guides(ax: Any, curves: list[tuple[np.ndarray, np.ndarray, int | None]]) -> bool:
+    """Dashed theory slopes next to the curves: ``h^p`` where truncation dominates (steps above
+    the best one), ``h^-1`` where rounding does (well below it). Returns whether any was drawn."""
+    drawn_orders: set[int] = set()
+    rounding_done = False
+    for h, e, order in sorted(curves, key=lambda c: c[2] or 0):
+        ok = np.isfinite(h) & np.isfinite(e) & (e > 0)
+        if ok.sum() < 4:
+            continue
+        hh, ee = h[ok], e[ok]
+        ib = int(np.argmin(ee))
+        if order is not None and order not in drawn_orders:
+            side = np.flatnonzero((hh > hh[ib] * 3) & (ee < 1e-2))
+            if side.size >= 2:
+                j = side[len(side) // 2]
+                _guide(ax, hh[j], ee[j], float(order), f" $h^{{{order}}}$", left=False)
+                drawn_orders.add(order)
+        if not rounding_done:
+            side = np.flatnonzero((hh < hh[ib] / 10) & (ee > 30 * ee[ib]))
+            # draw it only where the data do grow like 1/h (not e.g. a flat plateau)
+            slope = np.polyfit(np.log(hh[side]), np.log(ee[side]), 1)[0] if side.size >= 3 else 0
+            if -1.6 < slope < -0.5:
+                j = side[len(side) // 2]
+                _guide(ax, hh[j], ee[j], -1.0, "$h^{-1}$ ", left=True)
+                rounding_done = True
+    return bool(drawn_orders) or rounding_done
+
+
+@dataclass
+class _Canvas:
+    """What every panel of one figure shares: limits, the x axis, styles, and the legend entries
+    of the current row of panels."""
+
+    ylo: float
+    yhi: float
+    xaxis: _StepAxis
+    slot: dict[str, float]
+    styles: Mapping[str, Style]
+    handles: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _canvas(acc: pd.DataFrame, labels: pd.DataFrame, styles: Mapping[str, Style]) -> _Canvas:
+    xs_all = acc["step_used"].where(acc["step_used"].notna(), acc["step"]).to_numpy(dtype=float)
+    xs_all = xs_all[np.isfinite(xs_all) & (xs_all > 0)]
+    errs = acc["rel_error"].to_numpy(dtype=float)
+    pos = errs[np.isfinite(errs) & (errs > 0)]
+    ylo = 10.0 ** math.floor(math.log10(pos.min()) - 0.3) if pos.size else 1e-17
+    ylo = max(min(ylo, 1e-17), 1e-22)
+    yhi = 10.0 ** math.ceil(math.log10(pos.max()) + 0.3) if pos.size else 1.0
+    yhi = min(max(yhi, 1.0), 1e4)
+    exact = list(labels.loc[labels["kind"] == "exact", "label"])
+    xaxis = _StepAxis(
+        lo=10.0 ** math.floor(math.log10(xs_all.min()) - 0.2) if xs_all.size else 1e-17,
+        hi=max(10.0 ** math.ceil(math.log10(xs_all.max()) + 0.2), 1.0) if xs_all.size else 1.0,
+        slots=len(exact),
+    )
+    slot = {lab: xaxis.slot(k) for k, lab in enumerate(exact)}
+    return _Canvas(ylo, yhi, xaxis, slot, styles)
+
+
+def _draw_swept(ax: Any, cv: _Canvas, label: str, g: pd.DataFrame, x: np.ndarray) -> tuple:
+    """A step-swept label: its curve, the best step starred. Returns the curve for the guides."""
+    st = cv.styles.get(label, DEFAULT_STYLE)
+    e = g["rel_error"].to_numpy(dtype=float)
+    ok = (g["status"] == Status.OK).to_numpy()
+    shown = ok & (e > 0) & (e <= cv.yhi)
+    # a step that did not shrink with the requested one (a library's fallback step) is drawn
+    # as a lone marker, not joined to its neighbours
+    back = np.zeros(x.size, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        back[1:] = x[1:] > np.fmin.accumulate(x)[:-1]
+    lone = shown & back
+    ax.plot(x[lone], e[lone], ls="", color=st.color, marker=st.marker, ms=4)
+    ax.plot(
+        x,
+        np.where(shown & ~back, e, np.nan),
+        color=st.color,
+        ls=st.linestyle,
+        lw=1.1,
+        marker=st.marker,
+        ms=3,
+        markevery=max(1, len(x) // 8),
+        zorder=3,
+    )
+    cv.handles[label] = Line2D(
+        [], [], color=st.color, ls=st.linestyle, lw=1.1, marker=st.marker, ms=4
+    )
+    i = best_on_curve(np.where(ok, e, np.nan))[0]
+    if i >= 0 and shown[i]:
+        ax.plot(
+            [x[i]], [e[i]], ls="", marker="*", ms=10, color=st.color, mec="k", mew=0.6, zorder=5
+        )
+        cv.extra["best step (median of 3 steps)"] = Line2D(
+            [], [], ls="", marker="*", ms=10, color="w", mec="k"
+        )
+    orders = g["order"].dropna()
+    return x[shown], e[shown], int(orders.iloc[0]) if len(orders) else None
+
+
+def _draw_single(ax: Any, cv: _Canvas, label: str, g: pd.DataFrame, x: np.ndarray) -> np.ndarray:
+    """A label measured once per point: a marker at its step, or in the no-step zone."""
+    st = cv.styles.get(label, DEFAULT_STYLE)
+    e = g["rel_error"].to_numpy(dtype=float)
+    shown = (g["status"] == Status.OK).to_numpy() & (e > 0) & (e <= cv.yhi)
+    if label in cv.slot or not np.isfinite(x[0]):
+        x = np.array([cv.slot.get(label, cv.xaxis.right / 10**0.25)])
+    ax.plot(
+        x[shown],
+        e[shown],
+        ls="",
+        marker=st.marker,
+        ms=7,
+        color=st.color,
+        mec="k",
+        mew=0.6,
+        zorder=5,
+    )
+    cv.handles[label] = Line2D(
+        [], [], ls="", marker=st.marker, ms=7, color=st.color, mec="k", mew=0.6
+    )
+    return x
+
+
+def _draw_edges(ax: Any, cv: _Canvas, label: str, g: pd.DataFrame, x: np.ndarray) -> None:
+    """Exact zeros on the bottom edge, failures and off-scale errors on the top edge."""
+    color = cv.styles.get(label, DEFAULT_STYLE).color
+    e = g["rel_error"].to_numpy(dtype=float)
+    ok = (g["status"] == Status.OK).to_numpy()
+    fail, zero, off = ~ok, ok & (e == 0), ok & (e > cv.yhi)
+    edge_marks(ax, x, zero, 0.0, "v", color, ms=6, mec=ZERO_COLOR, mew=1.2)
+    edge_marks(ax, x, fail, 1.0, "x", color, ms=6, mew=1.6)
+    edge_marks(ax, x, off, 1.0, "^", color, ms=5)
+    if zero.any():
+        cv.extra["exact zero (bottom edge)"] = Line2D(
+            [], [], ls="", marker="v", ms=6, color="w", mec=ZERO_COLOR, mew=1.2
+        )
+    if fail.any():
+        cv.extra["NaN / error (top edge)"] = Line2D(
+            [], [], ls="", marker="x", ms=6, color="0.3", mew=1.6
+        )
+    if off.any():
+        cv.extra[f"error > {cv.yhi:.0e} (top edge)"] = Line2D(
+            [], [], ls="", marker="^", ms=5, color="0.3"
+        )
+
+
+def _draw_panel(ax: Any, cv: _Canvas, acc: pd.DataFrame, labels: list[str]) -> None:
+    """One panel: the curves and markers of ``labels`` at one point."""
+    ax.set_yscale("log")
+    ax.set_ylim(cv.ylo, cv.yhi)
+    cv.xaxis.apply(ax)
+    ax.grid(True, which="major", color="0.9", lw=0.6)
+    ax.axhline(EPS, color="k", lw=0.8, ls=":", zorder=1)
+    cv.extra["machine epsilon"] = Line2D([], [], color="k", lw=0.8, ls=":")
+    curves = []
+    for label in labels:
+        g = acc[acc["label"] == label].sort_values("step", ascending=False)
+        if g.empty:
+            continue
+        x = g["step_used"].where(g["step_used"].notna(), g["step"]).to_numpy(dtype=float)
+        if g["kind"].iloc[0] in _SWEPT:
+            curves.append(_draw_swept(ax, cv, label, g, x))
+        else:
+            x = _draw_single(ax, cv, label, g, x)
+        _draw_edges(ax, cv, label, g, x)
+    if _guides(ax, curves):
+        cv.extra["theory slopes"] = Line2D([], [], color="0.3", lw=1.0, ls="--")
+
+
+def _row_legend(ax: Any, cv: _Canvas) -> None:
+    ax.legend(
+        list(cv.handles.values()) + list(cv.extra.values()),
+        list(cv.handles) + list(cv.extra),
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        borderaxespad=0.0,
+        fontsize=7,
+        frameon=False,
+        ncols=2 if len(cv.handles) + len(cv.extra) > 16 else 1,
+    )
+
+
+def plot_error_vs_step(
+    df: pd.DataFrame, problem: str, *, styles: Mapping[str, Style] | None = None
+) -> Figure:
+    """Relative error against step for every method on one problem.
+
+    One column of panels per evaluation point. One row per family of step methods (families with
+    fewer than four labels share a row), then a row for methods measured once per point: adaptive
+    ones as a marker at the step they chose, exact ones in the "no step" zone at the right. Step
+    methods are drawn against the step actually used (``step_used``; the requested step where the
+    method reported none), the best step starred. Dashed grey guides show the theory slopes
+    ``h^p`` (truncation) and ``h^-1`` (rounding); the dotted black line is machine epsilon.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Results table.
+    problem : str
+        Problem name.
+    styles : mapping, optional
+        Label -> :class:`Style`; default :func:`method_styles` of ``df``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    styles = dict(styles or method_styles(df))
+    acc = df[(df["measure"] == "accuracy") & (df["region"] == "point")]
+    acc = acc[(acc["problem"] == problem) & (acc["status"] != Status.SKIPPED)]
+    if acc.empty:
+        raise ValueError(f"`problem` {problem!r} has no point measurements in the table.")
+    labels = label_table(acc)
+    groups = _panel_groups(labels)
+    points = sorted(int(p) for p in acc["point"].dropna().unique())
+    point_text = acc.drop_duplicates("point").set_index("point")["point_values"]
+    nrows, ncols = len(groups), len(points)
+    fig = Figure(figsize=(4.8 * ncols + 3.6, 2.9 * nrows + 0.9), layout="constrained")
+    axes = np.array(fig.subplots(nrows, ncols, sharey=True, squeeze=False))
+    tags = acc["tags"].iloc[0].replace(";", ", ")
+    fig.suptitle(f"{problem}: relative error against step   (tags: {tags})", fontsize=11)
+    shared = _canvas(acc, labels, styles)
+    for r, (group_name, group_labels) in enumerate(groups):
+        cv = replace(shared, handles={}, extra={})  # a legend per row
+        for c, point in enumerate(points):
+            ax = axes[r, c]
+            _draw_panel(ax, cv, acc[acc["point"] == point], group_labels)
+            if r == 0:
+                ax.set_title(f"x = {point_text.get(point, point)}", fontsize=9)
+            if r == nrows - 1:
+                ax.set_xlabel("step h actually used (largest over coordinates)", fontsize=8)
+            else:
+                ax.tick_params(labelbottom=False)
+            if c == 0:
+                ax.set_ylabel(f"{group_name}\nrelative error (max-norm)", fontsize=8)
+        _row_legend(axes[r, -1], cv)
+    return fig
