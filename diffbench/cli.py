@@ -177,7 +177,7 @@ def _run(args: argparse.Namespace) -> int:
             output=args.output,
             resume=args.resume,
             jobs=args.jobs,
-            cost=not args.no_cost,
+            cost=False if args.no_cost else None,
             progress=_Progress(args.quiet),
         )
     except KeyboardInterrupt:

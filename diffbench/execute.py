@@ -5,7 +5,7 @@ A task (:class:`diffbench.plan.Task`) becomes rows here: ``point`` tasks call
 once (:func:`diffbench.measure.sample_grid`) and call :func:`diffbench.measure.measure_grid` for
 every grid configuration, ``cost`` tasks measure once at the default step and then time the
 prepared gradient (:func:`diffbench.timing.time_call`), ``skip`` tasks write why not.
-:func:`execute` runs a list of tasks serially or in joblib worker processes.
+:func:`execute` runs a list of tasks serially or in worker processes (:mod:`diffbench.workers`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from .plan import Task
 from .schema import Status
 from .store import measurement_key
 from .timing import time_call
+from .workers import map_ordered, worker_count
 
 __all__ = [
     "Context",
@@ -237,22 +239,17 @@ def execute(
     total = len(tasks)
     if progress:
         progress(phase, 0, total)
-    if jobs == 1 or total <= 1:
+    workers = worker_count(jobs, total) if total else 1
+    if workers == 1:
         results: Iterator[list[dict]] = (run_task(ctx, t) for t in tasks)
     else:
-        from joblib import Parallel, delayed
-
-        results = Parallel(n_jobs=jobs, return_as="generator", batch_size=1)(
-            delayed(run_task)(ctx, t) for t in tasks
-        )
+        results = map_ordered(partial(run_task, ctx), tasks, workers)
     try:
         for done, rows in enumerate(results, start=1):
             sink(rows)
             if progress:
                 progress(phase, done, total)
     finally:
-        if jobs > 1 and total > 1:
-            # joblib keeps idle workers for reuse; free their memory before the timing pass
-            from joblib.externals.loky import get_reusable_executor
-
-            get_reusable_executor().shutdown(wait=True)
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()  # stops the worker pool at once if the sweep ends early

@@ -25,7 +25,7 @@ from . import report_sections as sec
 from .analysis import WRONG, hazard_findings, method_summary, smooth_problems
 from .figures.registry import save_figures
 from .report_advice import recommendations
-from .store import read_results, read_run_info
+from .store import RESULTS_FILE, RUN_INFO_FILE, read_results, read_run_info
 
 __all__ = [
     "WRONG",
@@ -101,6 +101,39 @@ def _load(source: str | os.PathLike) -> tuple[pd.DataFrame, dict[str, Any], Path
     return df, run_info, directory
 
 
+REPORT_HEADING = sec.REPORT_HEADING
+
+
+def check_report_target(path: str | os.PathLike) -> None:
+    """Refuse to write a report over anything but a report diffbench wrote.
+
+    Raises
+    ------
+    ValueError
+        ``path`` is named like a results file or run description, is a directory, or exists
+        and does not start with :data:`REPORT_HEADING`.
+    """
+    out = Path(path)
+    if out.name in (RESULTS_FILE, RUN_INFO_FILE) or out.suffix.lower() in (".csv", ".json"):
+        raise ValueError(
+            f"`output` {str(out)!r} is where results are kept, not a report; choose a .md file "
+            "(default: REPORT.md in the run's folder). Nothing was written."
+        )
+    if out.is_dir():
+        raise ValueError(f"`output` {str(out)!r} is a directory; give the report's file name.")
+    if out.exists():
+        try:
+            with out.open(encoding="utf-8") as fh:
+                first = fh.readline().rstrip("\n")
+        except (OSError, UnicodeDecodeError):
+            first = ""
+        if first != REPORT_HEADING:
+            raise ValueError(
+                f"`output` {str(out)!r} exists and is not a report written by diffbench; it was "
+                "left untouched. Choose another file or move it away."
+            )
+
+
 def write_report(
     source: str | os.PathLike | pd.DataFrame = "reports",
     output: str | os.PathLike | None = None,
@@ -128,6 +161,9 @@ def write_report(
     ------
     diffbench.store.ResultsFileError
         The results file is missing or corrupt (it is not modified).
+    ValueError
+        ``output`` is a results file, a run description, or an existing file that is not a
+        report written by diffbench (see :func:`check_report_target`); nothing is written.
     """
     run_info: dict[str, Any] = {}
     if isinstance(source, pd.DataFrame):
@@ -140,6 +176,7 @@ def write_report(
     if df.empty:
         raise ValueError(f"the results in {source!s} contain no measurements.")
     out = Path(output)
+    check_report_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     figs = save_figures(df, out.parent / "figures") if figures else {}
     text = render_report(df, run_info, figs, base=out.parent)

@@ -88,13 +88,17 @@ def problem_figures_section(df: pd.DataFrame, figures: Figures, base: Path) -> l
 # --------------------------------------------------------------------------------------------
 # tables
 # --------------------------------------------------------------------------------------------
+#: The first line of every report; an existing file without it is never overwritten.
+REPORT_HEADING = "# diffbench report"
+
+
 def intro(df: pd.DataFrame) -> list[str]:
     """Title and one paragraph: what was measured, and the status counts."""
     acc = df[df["measure"] == "accuracy"]
     counts = df["status"].value_counts()
     status = ", ".join(f"{counts[s]} {s}" for s in STATUSES if s in counts)
     return [
-        "# diffbench report",
+        REPORT_HEADING,
         f"{len(df)} measurements ({len(acc)} of accuracy, {len(df) - len(acc)} of cost) of "
         f"{df['label'].nunique()} method configurations on {df['problem'].nunique()} problems. "
         f"Status: {status}. "

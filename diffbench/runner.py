@@ -42,6 +42,7 @@ import pandas as pd
 
 from .configs import MethodConfig, resolve_methods
 from .execute import Context, execute, versions
+from .folder_lock import FolderLock
 from .plan import HIGH_DIM, exact_gradients, plan_accuracy, plan_cost
 from .problems import resolve_problems
 from .steps import (
@@ -100,7 +101,7 @@ def sweep(
     output: str | Path | None = None,
     resume: bool = False,
     jobs: int = 1,
-    cost: bool = True,
+    cost: bool | None = None,
     timing: Mapping[str, Any] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> pd.DataFrame:
@@ -126,11 +127,13 @@ def sweep(
         Without it nothing is written and the table is only returned.
     resume : bool, default False
         Continue the run in ``output``: measurements already there are not repeated. Arguments
-        left as None are taken from the stored run.
+        left as None are taken from the stored run; arguments given must equal the stored ones
+        (a different selection is refused, naming what differs).
     jobs : int, default 1
         Worker processes for the accuracy sweep (joblib). Timing always runs serially.
-    cost : bool, default True
-        Also measure nfev and time per gradient at the default step.
+    cost : bool, optional
+        Also measure nfev and time per gradient at the default step: True for a new run; a
+        resumed run keeps the choice it was started with (giving another one is an error).
     timing : dict, optional
         Options of :func:`diffbench.timing.time_call` (``target``, ``repeat``, ``budget``).
     progress : callable, optional
@@ -144,9 +147,11 @@ def sweep(
     Raises
     ------
     ValueError
-        Unknown method or problem names (listing the choices), invalid steps or grid sizes, an
-        output directory that cannot be written, or a results file that cannot be resumed. All
-        are checked before any measurement.
+        Unknown method or problem names (listing the choices), an empty selection, invalid steps
+        or grid sizes, an output directory that cannot be written, a results file that cannot be
+        resumed, a resume with other options than the stored run, or an output folder another
+        run is writing into (:class:`~diffbench.folder_lock.FolderBusyError`). All are checked
+        before any measurement, and none of them changes a file.
 
     Examples
     --------
@@ -156,75 +161,103 @@ def sweep(
     _check_options(jobs, progress, timing, resume, output)
     out_dir = None if output is None else Path(output)
     stored: dict[str, Any] = read_run_info(out_dir) if resume and out_dir is not None else {}
-    done: set[str] = set()
-    if resume and out_dir is not None and (out_dir / RESULTS_FILE).exists():
-        done = set(read_results(out_dir, repair=True)["key"])
     given = {"methods": methods, "problems": problems, "steps": steps, "grid_sizes": grid_sizes}
     args = _with_stored(given, stored.get("config", {}))
-    if resume and "cost" in stored.get("config", {}):
-        cost = bool(stored["config"]["cost"])
     configs = resolve_methods(args["methods"])
     probs = resolve_problems(args["problems"])
+    if not configs:
+        raise ValueError("`methods` selects no method; nothing was run or written.")
+    if not probs:
+        raise ValueError("`problems` selects no problem; nothing was run or written.")
     step_spec = check_steps(args["steps"])
     sizes = check_grid_sizes(args["grid_sizes"])
-    timing_opts = {"target": 0.005, "repeat": 5, "budget": 0.25, **dict(timing or {})}
-    if out_dir is not None:
-        check_writable(out_dir)
-        if not resume:
-            _check_replaceable(out_dir / RESULTS_FILE)
-
-    ctx = Context(run_id=stored.get("run_id") or _new_run_id(), versions=versions())
     config_json = {
         "methods": [c.spec() for c in configs],
         "problems": _problem_specs(args["problems"], probs),
         "steps": steps_to_json(step_spec),
         "grid_sizes": {str(k): list(v) for k, v in sizes.items()},
-        "cost": cost,
+        "cost": stored.get("config", {}).get("cost", True) if cost is None else bool(cost),
     }
-    info = _run_info(ctx, stored, config_json, jobs)
-    collected: list[dict] = []
-    writer = None
-    if out_dir is not None:
-        write_run_info(out_dir, info)
-        if not resume:
-            (out_dir / RESULTS_FILE).unlink(missing_ok=True)
-        writer = ResultsWriter(out_dir / RESULTS_FILE)
-
-    def sink(rows: list[dict]) -> None:
-        fresh = [r for r in rows if r["key"] not in done]
-        done.update(r["key"] for r in fresh)
-        if writer is not None:
-            writer.append(fresh)
-        else:
-            collected.extend(fresh)
-
-    def todo(tasks: list) -> list:
-        return [t for t in tasks if not set(t.keys()) <= done]
-
-    started = time.perf_counter()
-    try:
-        truths = exact_gradients(probs)
-        execute(
-            todo(plan_accuracy(configs, probs, step_spec, sizes, truths)),
-            ctx,
-            jobs,
-            sink,
-            progress,
-            "accuracy",
-        )
-        if cost:
-            execute(
-                todo(plan_cost(configs, probs, truths, timing_opts)), ctx, 1, sink, progress, "cost"
-            )
-    except BaseException:
-        if out_dir is not None:
-            write_run_info(out_dir, {**info, "status": "interrupted"})
-        raise
-    finally:
-        if writer is not None:
-            writer.close()
+    if resume:
+        _check_resumable(out_dir, stored.get("config", {}), config_json, given, cost)
     if out_dir is None:
+        ctx = Context(run_id=_new_run_id(), versions=versions())
+        collected: list[dict] = []
+        _measure(
+            configs,
+            probs,
+            step_spec,
+            sizes,
+            config_json["cost"],
+            timing,
+            jobs,
+            ctx,
+            collected.extend,
+            set(),
+            progress,
+        )
         return rows_to_frame(collected)
+    check_writable(out_dir)
+    with FolderLock(out_dir):
+        return _sweep_into(
+            out_dir,
+            resume,
+            stored,
+            configs,
+            probs,
+            step_spec,
+            sizes,
+            config_json,
+            timing,
+            jobs,
+            progress,
+        )
+
+
+def _sweep_into(
+    out_dir: Path,
+    resume: bool,
+    stored: dict[str, Any],
+    configs: list[MethodConfig],
+    probs: list,
+    step_spec: Any,
+    sizes: dict,
+    config_json: dict,
+    timing: Mapping[str, Any] | None,
+    jobs: int,
+    progress: Callable[[str, int, int], None] | None,
+) -> pd.DataFrame:
+    """The sweep into ``out_dir``, with its folder lock held: rows appended as they come,
+    ``run.json`` kept up to date, an interruption recorded."""
+    if not resume:
+        _check_replaceable(out_dir / RESULTS_FILE)
+    done: set[str] = set()
+    if resume and (out_dir / RESULTS_FILE).exists():
+        done = set(read_results(out_dir, repair=True)["key"])
+    ctx = Context(run_id=stored.get("run_id") or _new_run_id(), versions=versions())
+    info = _run_info(ctx, stored, config_json, jobs)
+    write_run_info(out_dir, info)
+    if not resume:
+        (out_dir / RESULTS_FILE).unlink(missing_ok=True)
+    started = time.perf_counter()
+    with ResultsWriter(out_dir / RESULTS_FILE) as writer:
+        try:
+            _measure(
+                configs,
+                probs,
+                step_spec,
+                sizes,
+                config_json["cost"],
+                timing,
+                jobs,
+                ctx,
+                writer.append,
+                done,
+                progress,
+            )
+        except BaseException:
+            write_run_info(out_dir, {**info, "status": "interrupted"})
+            raise
     info.update(
         status="complete",
         finished=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -232,6 +265,73 @@ def sweep(
     )
     write_run_info(out_dir, info)
     return read_results(out_dir)
+
+
+def _measure(
+    configs: list[MethodConfig],
+    probs: list,
+    step_spec: Any,
+    sizes: dict,
+    cost: bool,
+    timing: Mapping[str, Any] | None,
+    jobs: int,
+    ctx: Context,
+    write: Callable[[list[dict]], Any],
+    done: set[str],
+    progress: Callable[[str, int, int], None] | None,
+) -> None:
+    """Plan and run the accuracy tasks (``jobs`` workers), then the cost tasks (serially);
+    rows whose key is in ``done`` are dropped, the others passed to ``write``."""
+    timing_opts = {"target": 0.005, "repeat": 5, "budget": 0.25, **dict(timing or {})}
+
+    def sink(rows: list[dict]) -> None:
+        fresh = [r for r in rows if r["key"] not in done]
+        done.update(r["key"] for r in fresh)
+        write(fresh)
+
+    def todo(tasks: list) -> list:
+        return [t for t in tasks if not set(t.keys()) <= done]
+
+    truths = exact_gradients(probs)
+    accuracy = todo(plan_accuracy(configs, probs, step_spec, sizes, truths))
+    execute(accuracy, ctx, jobs, sink, progress, "accuracy")
+    if cost:
+        execute(
+            todo(plan_cost(configs, probs, truths, timing_opts)), ctx, 1, sink, progress, "cost"
+        )
+
+
+#: What a resumed run must share with the run it continues, and how to say it.
+_RESUME_KEYS = {
+    "methods": "methods",
+    "problems": "problems",
+    "steps": "steps",
+    "grid_sizes": "grid sizes",
+}
+
+
+def _check_resumable(
+    out_dir: Path | None,
+    stored: Mapping[str, Any],
+    config: Mapping[str, Any],
+    given: dict,
+    cost: bool | None,
+) -> None:
+    """Refuse a resume whose explicit options differ from the run it continues, saying what
+    differs (options left out are taken from the stored run)."""
+    differ = [
+        word
+        for key, word in _RESUME_KEYS.items()
+        if given[key] is not None and key in stored and config[key] != stored[key]
+    ]
+    if cost is not None and "cost" in stored and bool(cost) != bool(stored["cost"]):
+        differ.append("cost measurement (--no-cost)")
+    if differ:
+        raise ValueError(
+            f"`resume`: the run in {str(out_dir)!r} was started with other "
+            f"{', '.join(differ)} than given now; leave those options out to continue it as it "
+            "was, or start a new run (without --resume, or into another folder)."
+        )
 
 
 def _with_stored(given: dict[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:

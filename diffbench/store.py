@@ -320,6 +320,7 @@ def read_results(path: str | os.PathLike, *, repair: bool = False) -> pd.DataFra
         shown = ", ".join(header[:4])
         raise _corrupt(str(file), 1, f"the header is not the results header (starts {shown!r})")
     df = _parse(lines[1:], str(file))
+    _warn_duplicates(df, str(file))
     if tail:
         warnings.warn(
             f"{str(file)!r}: ignoring an unterminated last line (a write was cut short).",
@@ -329,6 +330,21 @@ def read_results(path: str | os.PathLike, *, repair: bool = False) -> pd.DataFra
         if repair:
             os.truncate(file, complete_end if text.isascii() else len(text[:complete_end].encode()))
     return df
+
+
+def _warn_duplicates(df: pd.DataFrame, source: str) -> None:
+    """A measurement stored twice (two writers at once, a hand-merged file) is named, never
+    silently counted twice."""
+    dup = df["key"].duplicated(keep="first")
+    if dup.any():
+        keys = list(dict.fromkeys(df.loc[dup, "key"]))
+        shown = ", ".join(repr(k) for k in keys[:3]) + (", ..." if len(keys) > 3 else "")
+        warnings.warn(
+            f"{source!r} holds {int(dup.sum())} duplicated measurement keys ({len(keys)} distinct, "
+            f"e.g. {shown}); tables and the report will count them more than once.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def _schema_of(header: list[str], lines: list[str]) -> str:
