@@ -25,7 +25,7 @@ __all__ = ["SUBCOMMAND_MODULES", "main", "build_parser"]
 #: Modules that add subcommands (see the module docstring). One line per module.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     # "diffbench.<module>",
-    "diffbench.choose_cli",
+    "diffbench.chooser.cli",
     "diffbench.asv_results",
 )
 

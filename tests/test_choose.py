@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 import sympy
 
-from diffbench.choose_cli import main
 from diffbench.chooser import Choice, choose
+from diffbench.chooser.cli import main
 from diffbench.expressions import expression_function
 from diffbench.noise import noise_aware_error, noise_aware_step
 from diffbench.problems import get_problem, list_problems
@@ -400,7 +400,7 @@ def test_cli_budget_too_small_exits_1(capsys) -> None:
 
 def test_cli_in_a_subprocess_has_no_traceback(tmp_path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "diffbench.choose_cli", "--function", "nomod_xyz:f", "--at", "1"],
+        [sys.executable, "-m", "diffbench.chooser.cli", "--function", "nomod_xyz:f", "--at", "1"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -426,12 +426,12 @@ def test_separate_arguments_through_as_vector_function() -> None:
 def test_docstring_examples_run() -> None:
     import doctest
 
-    import diffbench.chooser
+    import diffbench.chooser.api
     import diffbench.expressions
     import diffbench.noise
 
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-    for module in (diffbench.chooser, diffbench.expressions, diffbench.noise):
+    for module in (diffbench.chooser.api, diffbench.expressions, diffbench.noise):
         result = doctest.testmod(module, optionflags=flags)
         assert result.failed == 0 and result.attempted > 0, module.__name__
 
@@ -447,7 +447,7 @@ def test_diffbench_command_has_choose(capsys) -> None:
 
 def test_diffbench_choose_is_the_function_even_after_the_cli_is_imported() -> None:
     import diffbench
-    import diffbench.choose_cli  # noqa: F401  (imports the chooser module)
+    import diffbench.chooser.cli  # noqa: F401  (imports the chooser package)
 
     choice = diffbench.choose(np.sum, [1.0, 2.0], methods=["central"], noise=0)
     assert isinstance(choice, Choice) and choice.recommended.name == "central"

@@ -1,7 +1,7 @@
 """``diffbench choose``: which differentiation method should my code use? (command line)
 
 Plugged into ``diffbench/cli.py`` through :func:`add_parser` (which sets ``handler=run`` on the
-parsed arguments); :func:`main` runs it on its own (``python -m diffbench.choose_cli ...``).
+parsed arguments); :func:`main` runs it on its own (``python -m diffbench.chooser.cli ...``).
 Bad input (an unknown problem, a formula that is refused, a module that cannot be imported, a
 point outside the domain, a non-positive target or budget) prints one line
 ``diffbench choose: error: ...`` on stderr and exits with status 2, never a traceback. Without
@@ -157,7 +157,7 @@ def _load(args: argparse.Namespace) -> tuple[Callable, np.ndarray, list[str], st
 
     at = None if args.at is None else _numbers(args.at, "--at")
     if args.problem is not None:
-        from .problems import get_problem
+        from ..problems import get_problem
 
         problem = get_problem(args.problem)
         x = np.array(problem.points[0], dtype=float) if at is None else at
@@ -173,7 +173,7 @@ def _load(args: argparse.Namespace) -> tuple[Callable, np.ndarray, list[str], st
     if at is None:
         raise _InputError("--at is required with --expr and --function (e.g. --at 0.3,1.2).")
     if args.expr is not None:
-        from .expressions import expression_function, parse_variables
+        from ..expressions import expression_function, parse_variables
 
         if args.vars is None:
             raise _InputError("--expr needs --vars, the variable names in order (e.g. x,y).")
@@ -206,7 +206,7 @@ def _load(args: argparse.Namespace) -> tuple[Callable, np.ndarray, list[str], st
 
 def run(args: argparse.Namespace) -> int:
     """Run ``diffbench choose`` on parsed arguments; return the exit status (0, 1 or 2)."""
-    from .chooser import choose
+    from .api import choose
 
     try:
         target = _positive(args.target, "--target", float)
@@ -237,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``choose`` as a program: ``python -m diffbench.choose_cli --problem runge``."""
+    """Run ``choose`` as a program: ``python -m diffbench.chooser.cli --problem runge``."""
     parser = argparse.ArgumentParser(prog="diffbench")
     sub = parser.add_subparsers(dest="command", required=True)
     add_parser(sub)

@@ -1,0 +1,249 @@
+"""Choose a differentiation method for production use, by measuring every method on *your* f.
+
+:func:`choose` probes the function at the point (does it take complex arguments and stay
+analytic, dual numbers, arrays of points; what does a call cost; how noisy is it), fixes a
+reference gradient (exact from the formula when there is one, else the agreement of the most
+accurate methods that apply), sweeps the step of every step method at the point, and ranks the
+methods: those that meet the error target first, then by cost (evaluations of ``f`` per
+gradient, then time), then by robustness (how many decades of step stay safe). Methods come from
+the registry (:func:`methods.available` and each class's ``variants()``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from methods import Method
+from methods.capabilities import Need
+from methods.functions import has_expression
+from methods.validation import check_point, check_positive_int, check_positive_real
+
+from . import text
+from .candidates import build_and_run, candidate_methods, measure_fixed
+from .context import Context
+from .findings import (
+    CandidateStatus,
+    ComplexOutcome,
+    ComplexProbe,
+    DualOutcome,
+    DualProbe,
+    ReferenceBasis,
+    VectorizedProbe,
+)
+from .noise_model import NoiseLevel, check_noise, more_wild_axes, noise_level
+from .probes import call_seconds, expression_matches, probe_complex, probe_vectorized, scalar_value
+from .ranking import candidate_key
+from .reference import consensus, formula_reference, reference_pool
+from .results import Candidate, Choice, Probes, Reference
+from .step_sweep import measure_step, sweep_subset
+
+__all__ = ["Candidate", "Choice", "Probes", "Reference", "choose"]
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """The caller's arguments, checked."""
+
+    f: Callable
+    x: np.ndarray
+    target: float
+    budget: int | None
+    noise: float | None  # None: "auto"
+    reference: np.ndarray | None
+    candidates: list[tuple[type[Method], dict]]
+    has_expr: bool
+
+
+def _check_inputs(
+    f: Any, x: Any, target: Any, budget: Any, noise: Any, reference: Any, methods: Any
+) -> _Inputs:
+    """Every argument of :func:`choose` checked (a Problem stands for its function)."""
+    from ..problems import Problem
+
+    if isinstance(f, Problem):
+        x = f.points[0] if x is None else x
+        reference = f.exact_gradient(x) if reference is None else reference
+        f = f.function
+    if not callable(f):
+        raise TypeError(f"`f` must be callable, got {type(f).__name__}.")
+    if x is None:
+        raise ValueError("`x` is required (the point at which to differentiate).")
+    x = check_point(x)
+    target = check_positive_real("target", target)
+    budget = None if budget is None else check_positive_int("budget", budget, minimum=1)
+    has_expr = has_expression(f)
+    given_noise = check_noise(noise)
+    candidates = candidate_methods(methods)
+    if reference is not None:
+        reference = np.asarray(reference, dtype=float)
+        if reference.shape != x.shape or not np.all(np.isfinite(reference)):
+            raise ValueError(
+                f"`reference` must be {x.size} finite numbers (one per coordinate of `x`), got "
+                f"shape {reference.shape}."
+            )
+    if has_expr and len(f.symbols) != x.size:
+        raise ValueError(
+            f"`x` has {x.size} coordinate(s) but f's formula has {len(f.symbols)} variable(s) "
+            f"({', '.join(map(str, f.symbols))})."
+        )
+    return _Inputs(f, x, target, budget, given_noise, reference, candidates, has_expr)
+
+
+def _probe(inp: _Inputs) -> tuple[Context, NoiseLevel, float, VectorizedProbe]:
+    """Probe ``f`` at ``x``: the context of every measurement, the noise, call time, arrays."""
+    f, x = inp.f, inp.x
+    f0 = scalar_value(f, x)
+    seconds = call_seconds(f, x)
+    vectorized = probe_vectorized(f, x)
+    matches = expression_matches(f, x, f0) if inp.has_expr else None
+    level = noise_level(f, x, f0, inp.noise)
+    complex_probe = ComplexProbe(ComplexOutcome.NOT_PROBED)
+    if any(Need.COMPLEX in cls.needs for cls, _ in inp.candidates):
+        complex_probe = probe_complex(f, x, noisy=level.noisy)
+    ctx = Context(
+        f=f,
+        x=x,
+        target=inp.target,
+        budget=inp.budget,
+        has_expr=inp.has_expr,
+        f0=f0,
+        matches=matches,
+        vectorized=vectorized.ok,
+        complex_probe=complex_probe,
+        noisy=level.noisy,
+        eps_f=level.eps_f,
+    )
+    return ctx, level, seconds, vectorized
+
+
+def _measure(
+    ctx: Context, inp: _Inputs, ref: Reference | None
+) -> tuple[list[Candidate], Context, DualProbe, list[str]]:
+    """Every candidate measured; the final context (with the reference); the dual probe; notes."""
+    rows, fixed, step_methods, dual = build_and_run(ctx, inp.candidates)
+    if ref is None:
+        pool, pool_dual = reference_pool(ctx, fixed, step_methods)
+        ref = consensus(pool, ctx.complex_ok)
+        if pool_dual.outcome is not DualOutcome.NOT_PROBED:
+            dual = pool_dual
+    subset = sweep_subset(ctx.x.size)
+    notes = [] if subset is None else [text.subset_note(subset.tolist(), ctx.x.size)]
+    ctx = replace(ctx, ref=ref, subset=subset)
+    rows += [measure_fixed(method, r, ctx) for method, r in fixed]
+    rows += [measure_step(method, ctx) for method in step_methods]
+    return rows, ctx, dual, notes
+
+
+def choose(
+    f: Callable,
+    x: Any = None,
+    *,
+    target: float = 1e-8,
+    budget: int | None = None,
+    noise: float | str = "auto",
+    reference: Any = None,
+    methods: Sequence[Any] | None = None,
+) -> Choice:
+    """Measure every applicable method on ``f`` at ``x`` and recommend one for production use.
+
+    Parameters
+    ----------
+    f : callable or Problem
+        ``f(x) -> float`` for ``x`` of shape ``(n,)`` (the vector convention of
+        :mod:`methods`; wrap ``func(x1, ..., xn)`` with :func:`methods.as_vector_function`).
+        A function carrying a SymPy formula (:class:`methods.SymbolicFunction`,
+        :func:`diffbench.expressions.expression_function`) gives an exact reference. A battery
+        :class:`~diffbench.problems.Problem` stands for its function (and its first point if
+        ``x`` is None).
+    x : array_like, shape (n,)
+        The point (real, finite, inside the domain of ``f``).
+    target : float, default 1e-8
+        Relative error of the gradient the method must reach (as
+        :func:`diffbench.gradient_error` measures it), positive.
+    budget : int, optional
+        Most evaluations of ``f`` per gradient; methods needing more are left out.
+    noise : "auto" or float, default "auto"
+        Standard deviation of the noise in ``f`` (absolute). ``"auto"`` estimates it with
+        ECnoise (:func:`diffbench.noise.estimate_noise`); 0 declares ``f`` noise-free.
+    reference : array_like, shape (n,), optional
+        A known exact gradient at ``x`` to measure errors against.
+    methods : sequence of str, optional
+        Restrict the candidates to these registered methods (default: all available). The
+        reference gradient is built from every applicable accurate method regardless.
+
+    Returns
+    -------
+    Choice
+        ``ranking`` (usable methods, best first), ``rejected`` (with why), ``recommended``,
+        ``reasons``, ``code`` and :meth:`Choice.report` for people.
+
+    Raises
+    ------
+    ValueError
+        ``f`` raises or is not finite at ``x``, or is not differentiable there (by its
+        formula); a bad ``x``, ``target``, ``budget``, ``noise``, ``reference`` or method name.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from methods import as_vector_function
+    >>> f = as_vector_function(lambda q, chi, delta: q * chi * np.exp(delta))
+    >>> choice = choose(f, [0.3, -1.7, 2.9], methods=["dual", "central", "forward"])
+    >>> choice.recommended.label, choice.recommended.nfev
+    ('dual', 1)
+    >>> choice.code
+    'get_method("dual").gradient(f, x)'
+    """
+    started = time.perf_counter()
+    inp = _check_inputs(f, x, target, budget, noise, reference, methods)
+    ctx, level, seconds, vectorized = _probe(inp)
+    notes = text.noise_notes(level.origin, level.estimate, level.error)
+    ref = None
+    if inp.reference is not None:
+        ref = Reference(inp.reference, 0.0, ReferenceBasis.GIVEN)
+    elif inp.has_expr:
+        ref, more = formula_reference(inp.f, inp.x)
+        notes += more
+    rows, ctx, dual, more = _measure(ctx, inp, ref)
+    notes += more
+    probes = Probes(
+        value=ctx.f0,
+        call_seconds=seconds,
+        vectorized_probe=vectorized,
+        complex_probe=ctx.complex_probe,
+        dual_probe=dual,
+        expression=str(inp.f.expr) if inp.has_expr else None,
+        expression_matches=ctx.matches,
+    )
+    ranking = tuple(sorted((r for r in rows if r.status is CandidateStatus.OK), key=candidate_key))
+    rejected = tuple(r for r in rows if r.status is not CandidateStatus.OK)
+    recommended = ranking[0] if ranking else None
+    reasons = text.reasons(
+        recommended, ranking, rejected, probes, ctx.ref, ctx.target, ctx.budget, ctx.eps_f
+    )
+    if ctx.noisy:
+        axes = more_wild_axes(inp.f, inp.x, ctx.eps_f)
+        if axes:
+            notes.append(text.more_wild_note(axes))
+    return Choice(
+        x=inp.x,
+        target=ctx.target,
+        budget=ctx.budget,
+        noise=ctx.eps_f,
+        noisy=ctx.noisy,
+        noise_source=text.noise_source(level.origin, level.estimate),
+        noise_estimate=level.estimate,
+        probes=probes,
+        reference=ctx.ref,
+        ranking=ranking,
+        rejected=rejected,
+        recommended=recommended,
+        reasons=tuple(reasons),
+        notes=tuple(notes),
+        seconds=time.perf_counter() - started,
+    )
