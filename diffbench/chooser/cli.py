@@ -11,14 +11,14 @@ any usable method (e.g. a budget too small for all of them) the status is 1.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+
+from ..user_import import import_attribute
 
 __all__ = ["add_parser", "main", "run"]
 
@@ -128,24 +128,13 @@ def _noise(text: str) -> str | float:
 
 def _import_callable(spec: str) -> tuple[Callable, str, str]:
     """``module:name`` (name may be dotted) -> (callable, module, name)."""
-    module_name, sep, attr = spec.rpartition(":")
+    module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise _InputError(f"--function must look like module:function, got {spec!r}.")
-    # like `python -m`, let modules in the working directory be found
-    cwd = os.getcwd()
-    if cwd not in sys.path and "" not in sys.path:
-        sys.path.insert(0, cwd)
     try:
-        obj: Any = importlib.import_module(module_name)
-    except Exception as exc:  # the user's module may raise anything while importing
-        raise _InputError(
-            f"cannot import module {module_name!r} (from --function {spec!r}): "
-            f"{type(exc).__name__}: {exc}"
-        ) from None
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise _InputError(f"module {module_name!r} has no attribute {attr!r}.")
-        obj = getattr(obj, part)
+        obj, module_name, attr = import_attribute(spec, "--function")
+    except ValueError as exc:
+        raise _InputError(str(exc)) from None
     if not callable(obj):
         raise _InputError(f"{spec!r} is not callable (it is a {type(obj).__name__}).")
     return obj, module_name, attr

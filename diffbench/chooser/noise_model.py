@@ -262,7 +262,8 @@ def fit_noise_model(
     ``values`` and ``actual`` are the sweep's estimates and actual steps (None where a call
     failed), in increasing step order.
     """
-    declared = method.order if isinstance(method.order, int) and method.order > 0 else 1
+    p = method.truncation_order
+    declared = p if isinstance(p, int) and p > 0 else 1
     fits = [
         _truncation(_differences(values, actual, i, eps_f * amp[i]), declared)
         for i in range(x.size)

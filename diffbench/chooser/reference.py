@@ -40,16 +40,16 @@ AGREE = 1e-10
 
 
 def exact_gradient(expr: Any, symbols: Sequence[Any], x: np.ndarray) -> np.ndarray:
-    """The gradient of the formula at the float64 point ``x``, by mpmath at 50 digits.
+    """The gradient of the formula at the float64 point ``x``.
 
-    The one place the chooser computes an exact gradient (``diffbench.truth.exact_gradient``,
-    with its certified precision ladder, has the same signature and can take its place).
+    It is :func:`diffbench.truth.exact_gradient`, the certified mpmath ladder that gives the
+    battery's ground truth (one place for ground truth).
 
     Raises
     ------
     ValueError
-        The derivative is infinite or undefined at ``x`` (``sqrt`` at 0): there is nothing to
-        estimate.
+        The derivative is infinite, complex or undefined at ``x`` (``sqrt`` at 0): there is
+        nothing to estimate.
     NotImplementedError
         mpmath cannot evaluate the derivative formula (a function it does not know).
 
@@ -60,29 +60,15 @@ def exact_gradient(expr: Any, symbols: Sequence[Any], x: np.ndarray) -> np.ndarr
     >>> exact_gradient(x * y**2, [x, y], np.array([3.0, 0.5]))
     array([0.25, 3.  ])
     """
-    import mpmath
-    import sympy
+    from ..truth import exact_gradient as certified
 
-    grads = [sympy.diff(expr, s) for s in symbols]
     try:
-        fn = sympy.lambdify(symbols, grads, modules="mpmath")
-        with mpmath.workdps(50):
-            values = [mpmath.mpc(v) for v in fn(*[mpmath.mpf(float(v)) for v in x])]
-    except ZeroDivisionError:
-        values = [mpmath.mpc(mpmath.inf)]
-    except Exception as exc:  # a function mpmath (or its printer) does not know
-        raise NotImplementedError(f"mpmath cannot evaluate the gradient: {exc}") from exc
-    bad = [
-        str(sympy.simplify(g))
-        for g, v in zip(grads, values, strict=False)
-        if not mpmath.isfinite(v.real) or abs(v.imag) > 1e-30 * max(abs(v.real), 1)
-    ]
-    if bad or len(values) != len(grads):
+        return certified(expr, symbols, np.asarray(x, dtype=float))
+    except ValueError as exc:
         raise ValueError(
-            f"f is not differentiable at x = {describe_point(x)}: the exact derivative "
-            f"({', '.join(bad) or 'of the formula'}) is infinite or undefined there."
-        )
-    return np.array([float(v.real) for v in values])
+            f"f is not differentiable at x = {describe_point(x)}: the exact derivative is "
+            f"infinite or undefined there ({' '.join(str(exc).split())})"
+        ) from None
 
 
 def formula_reference(f: Callable, x: np.ndarray) -> tuple[Reference | None, list[str]]:
