@@ -8,7 +8,7 @@ differentiation method.
 
 Points are stored as the float64 values actually used. A decimal such as ``1.5707`` is only a
 label: the truth is the derivative at the double nearest to it, which near a pole differs from
-the derivative at the decimal by far more than eps (theory.md, "Traps").
+the derivative at the decimal by far more than eps (docs/theory.md#traps-when-checking-accuracy).
 
 Examples
 --------

@@ -1,10 +1,11 @@
 """Forward, backward and central finite differences with exact Fornberg weights.
 
 Steps: an explicit ``step`` passed to ``gradient`` is the step h itself, as for every method. With
-``step=None`` the step of coordinate i is built from the unit-scale optimum ``h*`` of theory.md's
-error model (``theoretical_step``) by the step rule: ``h_i = h* max(1, |x_i|)``
-(``step_rule="relative"``, scipy's convention, the default) or ``h_i = h*`` (``"absolute"``). The
-step actually used is the representable ``(x_i + h_i) - x_i``.
+``step=None`` the step of coordinate i is built from the unit-scale optimum ``h*`` of the error
+model (``theoretical_step``, docs/theory.md#optimal-steps) by the step rule:
+``h_i = h* max(1, |x_i|)`` (``step_rule="relative"``, scipy's convention, the default) or
+``h_i = h*`` (``"absolute"``). The step actually used is the representable ``(x_i + h_i) - x_i``
+(docs/theory.md#step-semantics).
 """
 
 from __future__ import annotations
@@ -53,7 +54,10 @@ class _FiniteDifference(Method):
         return [{"order": p} for p in cls.orders]
 
     def theoretical_step(self) -> float:
-        """Unit-scale ``h* = (S eps / (p |C|))^(1/(p+1))`` of this stencil (theory.md)."""
+        """Unit-scale ``h* = (S eps / (p |C|))^(1/(p+1))`` of this stencil.
+
+        See docs/theory.md#optimal-steps.
+        """
         self._check_settings()
         return optimal_step(self.scheme, 1, self.order)
 
