@@ -35,7 +35,8 @@ TARGET = 0.02
 REPEAT = 7
 #: The n of the batching comparison.
 BATCH_N = 1000
-#: Base step of ``central`` order 2 (theory.md: (3 eps)**(1/3)), as the method computes it.
+#: Base step of ``central`` order 2, (3 eps)**(1/3) (docs/theory.md#optimal-steps), as the method
+#: computes it.
 CENTRAL_STEP = get_method("central").theoretical_step()
 
 

@@ -10,8 +10,8 @@ factor 4 and the k-th differences change sign.
 :func:`estimate_second_derivative` is the noise-aware second-difference estimate of ``|f''|``
 (Moré & Wild, ACM TOMS 38:19, 2012, Algorithm 5.1), and :func:`noise_aware_step` /
 :func:`noise_aware_error` the forward-difference step ``8^(1/4) sqrt(eps_f/|f''|)`` that minimises
-the mean squared error, and that error ``2^(1/4) sqrt(|f''| eps_f)`` (theory.md, "Noisy
-functions").
+the mean squared error, and that error ``2^(1/4) sqrt(|f''| eps_f)``
+(docs/theory.md#noisy-functions).
 """
 
 from __future__ import annotations

@@ -14,6 +14,10 @@ and :func:`unregister_problem` act on it. Problems named ``"rosenbrock-<n>"`` or
 :func:`resolve_problems` turns what a user passes to a sweep (names, problems, registries,
 ``"module:attr"``) into a list of problems.
 
+Points are stored as the float64 values actually used. A decimal such as ``1.5707`` is only a
+label: the truth is the derivative at the double nearest to it, which near a pole differs from
+the derivative at the decimal by far more than eps (docs/theory.md#traps-when-checking-accuracy).
+
 Examples
 --------
 >>> p = get_problem("runge")

@@ -149,7 +149,10 @@ class Method:
         return [{}]
 
     def theoretical_step(self) -> float | None:
-        """Step minimising the error model at unit scale (theory.md), or None if none applies."""
+        """Step minimising the error model at unit scale, or None if none applies.
+
+        See docs/theory.md#optimal-steps.
+        """
         return None
 
     def get_params(self) -> dict[str, Any]:

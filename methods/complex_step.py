@@ -90,7 +90,7 @@ class ComplexStep(Method):
     every ``|x|``, since the step lives in the imaginary part), while leaving about 290 decades
     before the imaginary part ``h f'(x)`` of an intermediate result underflows to a subnormal
     number, where precision is lost. Steps down to ``1e-300`` are accepted; a subnormal step
-    (below 2.2e-308) is rejected. theory.md ("Complex step") gives the error model.
+    (below 2.2e-308) is rejected. docs/theory.md#complex-step gives the error model.
 
     Parameters
     ----------

@@ -19,7 +19,8 @@ derivative. Conventions at points where the mathematical derivative does not exi
   infinite or NaN (so ``d/dy sqrt(x) = 0`` at ``x = 0``), instead of IEEE's ``inf * 0 = nan``.
 
 Like every exact method, dual numbers differentiate the program, not the mathematical function:
-cancellation written into the program is differentiated faithfully (see theory.md).
+cancellation written into the program is differentiated faithfully
+(docs/theory.md#exact-methods-differentiate-the-program).
 """
 
 from __future__ import annotations

@@ -6,10 +6,11 @@ under the names ``forward``, ``backward`` and ``central``, each fixing its schem
 ``get_method("central", order=4)`` builds it and its label is ``central(order=4)``.
 
 Steps: an explicit ``step`` passed to ``gradient`` is the step h itself, as for every method. With
-``step=None`` the step of coordinate i is built from the unit-scale optimum ``h*`` of theory.md's
-error model (``theoretical_step``) by the step rule: ``h_i = h* max(1, |x_i|)``
-(``step_rule="relative"``, scipy's convention, the default) or ``h_i = h*`` (``"absolute"``). The
-step actually used is the representable ``(x_i + h_i) - x_i``.
+``step=None`` the step of coordinate i is built from the unit-scale optimum ``h*`` of the error
+model (``theoretical_step``, docs/theory.md#optimal-steps) by the step rule:
+``h_i = h* max(1, |x_i|)`` (``step_rule="relative"``, scipy's convention, the default) or
+``h_i = h*`` (``"absolute"``). The step actually used is the representable ``(x_i + h_i) - x_i``
+(docs/theory.md#step-semantics).
 """
 
 from __future__ import annotations
@@ -124,7 +125,10 @@ class FiniteDifference(Method):
         return [{"scheme": s, "order": p} for s, info in SCHEMES.items() for p in info.orders]
 
     def theoretical_step(self) -> float:
-        """Unit-scale ``h* = (S eps / (p |C|))^(1/(p+1))`` of this stencil (theory.md)."""
+        """Unit-scale ``h* = (S eps / (p |C|))^(1/(p+1))`` of this stencil.
+
+        See docs/theory.md#optimal-steps.
+        """
         self._check_settings()
         return optimal_step(self.scheme, 1, self.order)
 

@@ -5,7 +5,8 @@ recursion, never typed in from tables. A stencil approximates
 
     f^(m)(x) ~ h^-m * sum_j w_j f(x + s_j h)
 
-and its error model (theory.md) is ``E(h) = |C| |f^(m+p)| h^p + S eps |f| / h^m`` with the leading
+and its error model (docs/theory.md#error-model) is
+``E(h) = |C| |f^(m+p)| h^p + S eps |f| / h^m`` with the leading
 truncation coefficient ``C = sum_j w_j s_j^(m+p) / (m+p)!`` and ``S = sum_j |w_j|``, minimised by
 ``h* = (m S eps / (p |C|))^(1/(p+m))`` at unit scale.
 """
@@ -251,7 +252,7 @@ def _error_model(scheme: str, m: int, p: int) -> ErrorModel:
 
 
 def optimal_step(scheme: str, deriv: int = 1, accuracy: int = 2, *, eps: float = _EPS) -> float:
-    """Unit-scale step minimising the error model of theory.md.
+    """Unit-scale step minimising the error model (docs/theory.md#optimal-steps).
 
     ``h* = (m S eps / (p |C|))^(1/(p+m))``, for the first derivative
     ``(S eps / (p |C|))^(1/(p+1))``.

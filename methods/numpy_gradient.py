@@ -39,8 +39,8 @@ def optimal_step(formula: str) -> float:
 
     ``formula`` is ``"central"`` (interior), ``"forward-1"`` or ``"forward-2"`` (the edge
     formulas of ``edge_order`` 1 and 2); the value is :func:`methods.fornberg.optimal_step` of
-    that stencil (theory.md): central ``(3 eps)**(1/3) ~ 8.7e-6``, forward ``2 sqrt(eps) ~
-    3.0e-8``, one-sided second order ``(6 eps)**(1/3) ~ 1.1e-5``.
+    that stencil (docs/theory.md#optimal-steps): central ``(3 eps)**(1/3) ~ 8.7e-6``,
+    forward ``2 sqrt(eps) ~ 3.0e-8``, one-sided second order ``(6 eps)**(1/3) ~ 1.1e-5``.
     """
     scheme, order = _FORMULAS[formula]
     return fornberg_optimal_step(scheme, 1, order)
@@ -131,7 +131,7 @@ class NumpyGradient(GridMethod):
         return "central" if self.position == "center" else f"forward-{self.edge_order}"
 
     def theoretical_step(self) -> float:
-        """Unit-scale optimal step of the point form's formula (theory.md error model)."""
+        """Unit-scale optimal step of the point form's formula (docs/theory.md#optimal-steps)."""
         return optimal_step(self._formula())
 
     def _min_points(self) -> int:

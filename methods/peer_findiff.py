@@ -36,7 +36,8 @@ class Findiff(GridMethod):
     arrays shorter than ``3 acc / 2`` (its one-sided edge stencils must fit), so ``m`` is 1, 3,
     4, 6 for ``acc`` 2, 4, 6, 8 and ``nfev = 1 + 2 m n``, more than the ``acc n`` points the
     centred stencil itself uses. The default ``h`` is the unit-scale optimal step of the centred
-    stencil (theory.md) times ``max(1, |x_i|)``, rounded so that ``x + h`` is exact.
+    stencil (docs/theory.md#optimal-steps) times ``max(1, |x_i|)``, rounded so that ``x + h`` is
+    exact.
 
     Parameters
     ----------

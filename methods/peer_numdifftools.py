@@ -97,7 +97,7 @@ class Numdifftools(_NumdifftoolsGradient):
 class NumdifftoolsComplex(_NumdifftoolsGradient):
     """``numdifftools.Gradient(method="complex")``: the complex step with numdifftools' steps.
 
-    ``f`` must accept complex arguments and be analytic (see the complex-step notes in theory.md).
+    ``f`` must accept complex arguments and be analytic (docs/theory.md#complex-step).
     numdifftools' default is one complex step of ``eps^(1/1.06) max(log(e + |x_i|), 1)``
     (about 1.8e-15 at unit scale), so the truncation error vanishes and no extrapolation is
     needed; a given ``step`` is the smallest step of its sequence (numdifftools'

@@ -509,7 +509,8 @@ def test_asv_run_from_a_clean_clone_reads_back_through_from_asv(tmp_path: Path) 
         & (table["status"] == "ok")
     ].set_index("step")["rel_error"]
     assert sorted(curve.index) == sorted(10.0**-k for k in range(1, 16))
-    # the V of theory.md: truncation ~h**2 on the right, rounding ~eps/h on the left, ~1e-11 best
+    # the V of docs/theory.md#error-model: truncation ~h**2 on the right, rounding ~eps/h on the
+    # left, ~1e-11 best
     assert curve.idxmin() in (1e-4, 1e-5, 1e-6) and curve.min() < 1e-9
     assert curve[1e-1] > 1e-4 and curve[1e-15] > 1e-3
     cost = table[(table["measure"] == "cost") & (table["label"] == "central(order=2)")]

@@ -209,7 +209,7 @@ def test_underflowing_imaginary_part_breaks_step_invariance():
 
 def test_program_cancellation_is_flagged():
     # (e^x - 1)/x at 1e-7 is analytic, but its program cancels: the complex step differentiates
-    # the rounding (theory.md, "Exact methods differentiate the program"), and the check says so.
+    # the rounding (docs/theory.md#exact-methods-differentiate-the-program), and the check says so.
     report = check_analytic(lambda t: (np.exp(t) - 1) / t, 1e-7)
     assert not report.analytic
     assert abs(report.complex_step[0, 0] - 0.5) > 1e-3

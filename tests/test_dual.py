@@ -184,7 +184,7 @@ def test_branches_follow_the_value() -> None:
 
     assert f(Dual(0.5, [1.0])).deriv[0] == 1.0
     assert f(Dual(-0.5, [1.0])).deriv[0] == -0.75
-    # x*|x| at -0.5: the complex step's trap (theory.md), exact with duals
+    # x*|x| at -0.5: the complex step's trap (docs/theory.md#complex-step), exact with duals
     est = get_method("dual").derivative(lambda x: x * abs(x), -0.5)
     assert est.value == 1.0
     x = seed([0.3, -1.7, 2.9])

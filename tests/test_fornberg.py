@@ -1,4 +1,4 @@
-"""Exact Fornberg weights and the stencil error model against theory.md."""
+"""Exact Fornberg weights and the stencil error model against docs/theory.md."""
 
 from __future__ import annotations
 
@@ -22,11 +22,11 @@ EPS = 2.0**-52
 
 
 def fr(text: str) -> tuple[F, ...]:
-    """'-1/2, 0, 1/2' -> exact Fractions (the weight lists as printed in theory.md)."""
+    """'-1/2, 0, 1/2' -> exact Fractions (weight lists as in docs/theory.md#fornberg-weights)."""
     return tuple(F(t.strip()) for t in text.split(","))
 
 
-# theory.md, "Fornberg weights (exact)"
+# docs/theory.md#fornberg-weights
 CENTRAL_FIRST = {
     2: "-1/2, 0, 1/2",
     4: "1/12, -2/3, 0, 2/3, -1/12",
@@ -74,7 +74,8 @@ def test_forward_weights_exact(order: int) -> None:
 
 @pytest.mark.parametrize("order", sorted(FORWARD_FIRST))
 def test_backward_is_mirrored_forward_with_odd_sign(order: int) -> None:
-    # theory.md: reverse the offsets; negate the weights for odd derivative orders.
+    # docs/theory.md#fornberg-weights: reverse the offsets; negate the weights for odd derivative
+    # orders.
     offsets, weights = stencil("backward", 1, order)
     assert offsets == tuple(F(-s) for s in range(order + 1))
     assert weights == tuple(-w for w in fr(FORWARD_FIRST[order]))
@@ -132,7 +133,7 @@ def test_weights_reproduce_every_monomial_exactly(case: tuple[list[F], int], x0:
         assert moment == (math.factorial(m) if k == m else 0)
 
 
-# theory.md table: method, order p, C, S, h* at unit scale (rounded in the table).
+# docs/theory.md#optimal-steps table: method, order p, C, S, h* at unit scale (rounded there).
 TABLE = [
     ("forward", 1, F(1, 2), F(2), 3.0e-8),
     ("backward", 1, F(-1, 2), F(2), 3.0e-8),

@@ -288,7 +288,8 @@ def _exact(expr, point):
 @pytest.mark.parametrize(
     ("settings", "bound"),
     [
-        # unit-scale theory (theory.md): central ~4e-11, forward ~3e-8, one-sided 2nd order ~1e-10
+        # unit-scale theory (docs/theory.md#optimal-steps): central ~4e-11, forward ~3e-8,
+        # one-sided 2nd order ~1e-10
         ({}, 1e-9),
         ({"position": "edge"}, 1e-6),
         ({"position": "edge", "edge_order": 2}, 1e-8),

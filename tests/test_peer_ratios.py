@@ -2,7 +2,8 @@
 
 No timing is asserted (shared, noisy machine): a time ratio must only be a finite positive number.
 The accuracy bookkeeping is checked against errors computed here from the exact gradient (SymPy +
-mpmath), and against the accuracy bands of theory.md. A missing peer must skip, not fail.
+mpmath), and against the accuracy bands of docs/theory.md#extrapolation. A missing peer must
+skip, not fail.
 """
 
 from __future__ import annotations
@@ -104,8 +105,8 @@ def test_richardson_accuracy_bookkeeping(point: str) -> None:
         assert ours == relative_error(value, truth)
         assert peer == peer_error
         assert ratio == max(ours, 4 * EPS) / max(peer, 4 * EPS)
-        # theory.md bands: richardson <= 1e-12 on smooth unit-scale problems; numdifftools'
-        # adaptive default stays well inside that here
+        # docs/theory.md#extrapolation bands: richardson <= 1e-12 on smooth unit-scale problems;
+        # numdifftools' adaptive default stays well inside that here
         assert 0 <= ours <= 1e-12 and 0 <= peer <= 1e-12
     # the matched settings exist to be equal or better at every point; the default is not
     # (its step 0.1 max(1, |x|) leaves 3x-30x more rounding error on this quartic)
@@ -120,7 +121,8 @@ def test_dual_versus_autograd_setup_track_and_errors(quick: None) -> None:
     setup_or_skip(benchmark, truths, n, "autograd")
     ratio = benchmark.track_time_ratio(truths, n, "autograd")
     assert math.isfinite(ratio) and ratio > 0
-    # both are exact up to the rounding of the program: a few ulp (theory.md: dual <= 1e-15)
+    # both are exact up to the rounding of the program: a few ulp
+    # (docs/theory.md#exact-methods-differentiate-the-program)
     assert benchmark.track_dual_error(truths, n, "autograd") <= 1e-15
     assert benchmark.track_peer_error(truths, n, "autograd") <= 1e-15
 
