@@ -44,7 +44,7 @@ from diffbench.metrics import gradient_error
 from diffbench.problems import rosenbrock as rosenbrock_problem
 from methods import get_method, method_class
 
-from .common import rosenbrock, rosenbrock_start
+from .common import loop_count, rosenbrock, rosenbrock_start
 
 #: Seconds one repeat of one call lasts at least, and the number of interleaved repeats.
 TARGET = 0.02
@@ -126,21 +126,11 @@ def require(peer: str) -> None:
 
 
 # -- timing ------------------------------------------------------------------------------------
-def _number(fn: Callable[[], object]) -> int:
-    """Loop count (1, 2, 5, 10, 20, ...) making one repeat of ``fn`` last ``TARGET`` seconds."""
-    timer = timeit.Timer(fn)
-    number = 1
-    for exponent in range(9):
-        for k in (1, 2, 5):
-            number = k * 10**exponent
-            if timer.timeit(number) >= TARGET:
-                return number
-    return number
 
 
 def paired_times(ours: Callable[[], object], peer: Callable[[], object]) -> tuple[float, float]:
     """Median seconds per call of ``ours`` and of ``peer``, over ``REPEAT`` interleaved repeats."""
-    n_ours, n_peer = _number(ours), _number(peer)
+    n_ours, n_peer = loop_count(TARGET, ours), loop_count(TARGET, peer)
     t_ours, t_peer = timeit.Timer(ours), timeit.Timer(peer)
     ours_times, peer_times = [], []
     for _ in range(REPEAT):

@@ -28,7 +28,7 @@ from diffbench.metrics import gradient_error
 from diffbench.problems import rosenbrock as rosenbrock_problem
 from methods import get_method
 
-from .common import rosenbrock, rosenbrock_start
+from .common import loop_count, rosenbrock, rosenbrock_start
 
 #: Seconds one repeat of one call lasts at least, and the number of interleaved repeats.
 TARGET = 0.02
@@ -40,20 +40,9 @@ BATCH_N = 1000
 CENTRAL_STEP = get_method("central").theoretical_step()
 
 
-def _number(fn: Callable[[], object]) -> int:
-    """Loop count (1, 2, 5, 10, 20, ...) making one repeat of ``fn`` last ``TARGET`` seconds."""
-    timer = timeit.Timer(fn)
-    for exponent in range(9):
-        for k in (1, 2, 5):
-            number = k * 10**exponent
-            if timer.timeit(number) >= TARGET:
-                return number
-    return number
-
-
 def timed_ratio(ours: Callable[[], object], baseline: Callable[[], object]) -> float:
     """min seconds per call of ``ours`` / min seconds per call of ``baseline``, interleaved."""
-    n_ours, n_base = _number(ours), _number(baseline)
+    n_ours, n_base = loop_count(TARGET, ours), loop_count(TARGET, baseline)
     t_ours, t_base = timeit.Timer(ours), timeit.Timer(baseline)
     best_ours = best_base = float("inf")
     for _ in range(REPEAT):

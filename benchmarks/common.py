@@ -9,6 +9,8 @@ by raising ``NotImplementedError`` in ``setup`` with the reason; it is never rec
 
 from __future__ import annotations
 
+import timeit
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -95,3 +97,15 @@ def rosenbrock(x: np.ndarray) -> np.ndarray:
 def rosenbrock_start(n: int) -> np.ndarray:
     """The classic start ``(-1.2, 1, -1.2, 1, ...)``, the first point of ``rosenbrock(n)``."""
     return np.where(np.arange(n) % 2 == 0, -1.2, 1.0)
+
+
+def loop_count(target: float, fn: Callable[[], object]) -> int:
+    """Loop count (1, 2, 5, 10, 20, ...) making one repeat of ``fn`` last ``target`` seconds."""
+    timer = timeit.Timer(fn)
+    number = 1
+    for exponent in range(9):
+        for k in (1, 2, 5):
+            number = k * 10**exponent
+            if timer.timeit(number) >= target:
+                return number
+    return number

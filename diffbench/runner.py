@@ -34,6 +34,7 @@ import secrets
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -180,53 +181,31 @@ def sweep(
     }
     if resume:
         _check_resumable(out_dir, stored.get("config", {}), config_json, given, cost)
+    work = _Work(configs, probs, step_spec, sizes, config_json, timing, jobs, progress)
     if out_dir is None:
-        ctx = Context(run_id=_new_run_id(), versions=versions())
         collected: list[dict] = []
-        _measure(
-            configs,
-            probs,
-            step_spec,
-            sizes,
-            config_json["cost"],
-            timing,
-            jobs,
-            ctx,
-            collected.extend,
-            set(),
-            progress,
-        )
+        _measure(work, Context(_new_run_id(), versions()), collected.extend, set())
         return rows_to_frame(collected)
     check_writable(out_dir)
     with FolderLock(out_dir):
-        return _sweep_into(
-            out_dir,
-            resume,
-            stored,
-            configs,
-            probs,
-            step_spec,
-            sizes,
-            config_json,
-            timing,
-            jobs,
-            progress,
-        )
+        return _sweep_into(out_dir, resume, stored, work)
 
 
-def _sweep_into(
-    out_dir: Path,
-    resume: bool,
-    stored: dict[str, Any],
-    configs: list[MethodConfig],
-    probs: list,
-    step_spec: Any,
-    sizes: dict,
-    config_json: dict,
-    timing: Mapping[str, Any] | None,
-    jobs: int,
-    progress: Callable[[str, int, int], None] | None,
-) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _Work:
+    """What a sweep measures, resolved and checked."""
+
+    configs: list[MethodConfig]
+    problems: list
+    steps: Any
+    grid_sizes: dict
+    config_json: dict
+    timing: Mapping[str, Any] | None
+    jobs: int
+    progress: Callable[[str, int, int], None] | None
+
+
+def _sweep_into(out_dir: Path, resume: bool, stored: dict[str, Any], work: _Work) -> pd.DataFrame:
     """The sweep into ``out_dir``, with its folder lock held: rows appended as they come,
     ``run.json`` kept up to date, an interruption recorded."""
     if not resume:
@@ -235,26 +214,14 @@ def _sweep_into(
     if resume and (out_dir / RESULTS_FILE).exists():
         done = set(read_results(out_dir, repair=True)["key"])
     ctx = Context(run_id=stored.get("run_id") or _new_run_id(), versions=versions())
-    info = _run_info(ctx, stored, config_json, jobs)
+    info = _run_info(ctx, stored, work.config_json, work.jobs)
     write_run_info(out_dir, info)
     if not resume:
         (out_dir / RESULTS_FILE).unlink(missing_ok=True)
     started = time.perf_counter()
     with ResultsWriter(out_dir / RESULTS_FILE) as writer:
         try:
-            _measure(
-                configs,
-                probs,
-                step_spec,
-                sizes,
-                config_json["cost"],
-                timing,
-                jobs,
-                ctx,
-                writer.append,
-                done,
-                progress,
-            )
+            _measure(work, ctx, writer.append, done)
         except BaseException:
             write_run_info(out_dir, {**info, "status": "interrupted"})
             raise
@@ -267,22 +234,10 @@ def _sweep_into(
     return read_results(out_dir)
 
 
-def _measure(
-    configs: list[MethodConfig],
-    probs: list,
-    step_spec: Any,
-    sizes: dict,
-    cost: bool,
-    timing: Mapping[str, Any] | None,
-    jobs: int,
-    ctx: Context,
-    write: Callable[[list[dict]], Any],
-    done: set[str],
-    progress: Callable[[str, int, int], None] | None,
-) -> None:
+def _measure(work: _Work, ctx: Context, write: Callable[[list[dict]], Any], done: set[str]) -> None:
     """Plan and run the accuracy tasks (``jobs`` workers), then the cost tasks (serially);
     rows whose key is in ``done`` are dropped, the others passed to ``write``."""
-    timing_opts = {"target": 0.005, "repeat": 5, "budget": 0.25, **dict(timing or {})}
+    timing_opts = {"target": 0.005, "repeat": 5, "budget": 0.25, **dict(work.timing or {})}
 
     def sink(rows: list[dict]) -> None:
         fresh = [r for r in rows if r["key"] not in done]
@@ -292,13 +247,12 @@ def _measure(
     def todo(tasks: list) -> list:
         return [t for t in tasks if not set(t.keys()) <= done]
 
-    truths = exact_gradients(probs)
-    accuracy = todo(plan_accuracy(configs, probs, step_spec, sizes, truths))
-    execute(accuracy, ctx, jobs, sink, progress, "accuracy")
-    if cost:
-        execute(
-            todo(plan_cost(configs, probs, truths, timing_opts)), ctx, 1, sink, progress, "cost"
-        )
+    truths = exact_gradients(work.problems)
+    plan = plan_accuracy(work.configs, work.problems, work.steps, work.grid_sizes, truths)
+    execute(todo(plan), ctx, work.jobs, sink, work.progress, "accuracy")
+    if work.config_json["cost"]:
+        costs = todo(plan_cost(work.configs, work.problems, truths, timing_opts))
+        execute(costs, ctx, 1, sink, work.progress, "cost")
 
 
 #: What a resumed run must share with the run it continues, and how to say it.
