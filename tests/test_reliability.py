@@ -81,7 +81,7 @@ def test_complex_step_guard_keeps_other_coordinates_and_full_accuracy():
     ids=["always-nan", "plus-inf", "log-negative", "sqrt-negative"],
 )
 def test_dual_propagates_non_finite_values_as_nan_with_a_warning(func, x0):
-    with pytest.warns(RuntimeWarning, match=r"dual: f returned (nan|inf) at x=\["):
+    with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning, match=r"dual: f returned"):
         est = get_method("dual").derivative(func, x0)
     assert np.isnan(est.value)
 
