@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -243,9 +244,21 @@ class Method:
         Estimate
             With ``value``, ``step`` and ``error_estimate`` as floats (or None).
         """
-        if np.ndim(x) != 0 or isinstance(x, bool | np.bool_) or np.iscomplexobj(x):
-            raise TypeError(f"`x` must be a real scalar for derivative(), got {x!r}.")
-        x = float(x)
+        real = isinstance(x, numbers.Real) or (
+            isinstance(x, np.ndarray | np.generic) and x.dtype.kind in "iuf"
+        )
+        if not real or np.ndim(x) != 0 or isinstance(x, bool | np.bool_):
+            raise TypeError(
+                f"{self.label}: `x` must be a real scalar for derivative(), got "
+                f"{type(x).__name__} {x!r:.60}."
+            )
+        try:
+            x = float(x)
+        except OverflowError:  # an int beyond float64
+            raise TypeError(
+                f"{self.label}: `x` must be a real scalar a float64 can hold for derivative(), "
+                f"got an int of {len(str(abs(int(x))))} digits."
+            ) from None
         fun = self._check_f(f)
         g = fun if has_expression(fun) else _ScalarAsVector(fun)
         est = self.gradient(g, [x], step=step)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 import numpy as np
 
 from .base import Method, RawResult
+from .batching import evaluate_rows, replaced_points, replaced_rows
 from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction, FunctionEvaluationError, describe_point
 from .registry import register
@@ -83,6 +85,18 @@ class ComplexStep(Method):
     raises on a complex argument, returns a real number for one, or casts one to real inside
     (``ComplexWarning``), a :class:`ComplexArgumentError` says so.
 
+    ``f`` is also evaluated once at ``x`` itself, as the complex point ``x + 0i``
+    (``nfev = n + 1``), which costs no accuracy and guards against silent wrong numbers. Outside
+    the real domain (``log`` at -0.5, ``sqrt`` at -1, where ``Im f(x + ih)/h`` would be ``pi/h``
+    or ``1/h``), or for an ``f`` that is not real (``x + 1j``), ``f(x)`` is not a finite real
+    number (its imaginary part exceeds ``16 eps |f(x)|``, or it is NaN): every coordinate is
+    NaN, with a ``RuntimeWarning`` naming ``x``. A coordinate where ``Re f(x + ih)`` moved away
+    from ``f(x)`` about as much as the imaginary part did (a branch point: ``sqrt`` at 0 would
+    give ``1/sqrt(2h)``) is NaN with a ``RuntimeWarning``; for analytic ``f`` the real part
+    moves by ``h^2 f''/2`` only, so this never fires for a step well below the scale on which
+    ``f`` varies (see :func:`_reject_branch_points`). These rules are cheap, not a proof of
+    analyticity: :func:`check_analytic` is the thorough check.
+
     The truncation error is ``h^2 f'''/6`` and there is no subtractive cancellation, so any step up
     to about ``sqrt(6 eps) ≈ 3.7e-8`` (at unit scale) reaches the rounding floor of 1-2 ulp. The
     default step is ``1e-20``: the truncation term ``(h/L)^2`` is then below ``eps^2`` for any
@@ -95,8 +109,10 @@ class ComplexStep(Method):
     Parameters
     ----------
     vectorized : bool, default False
-        If True, evaluate all coordinates in one ``f`` call on an ``(n, n)`` complex array (``f``
-        must then map ``(m, n)`` to ``(m,)``); otherwise ``n`` calls on complex vectors.
+        If True, evaluate the coordinates in ``f`` calls on ``(m, n)`` complex arrays (``f``
+        must then map ``(m, n)`` to ``(m,)``): one call on all ``n`` rows where they fit in the
+        memory budget of :mod:`methods.batching`, else as few as it allows; otherwise ``n``
+        calls on complex vectors. ``x`` itself is one more row, or call.
 
     Examples
     --------
@@ -104,7 +120,7 @@ class ComplexStep(Method):
     >>> from methods import get_method
     >>> est = get_method("complex-step").derivative(np.exp, 1.0)
     >>> bool(abs(est.value - np.e) <= 2 * np.spacing(np.e)), est.nfev
-    (True, 1)
+    (True, 2)
     """
 
     name: ClassVar[str] = "complex-step"
@@ -133,20 +149,96 @@ class ComplexStep(Method):
         n = x.size
         h = np.full(n, DEFAULT_STEP) if step is None else step
         _check_step_normal(h)
-        # Im(nan + 0j) is 0: a non-finite real part must make the coordinate NaN, not 0.
+        # point 0 is x itself (as a complex point), point 1 + i is x + i h_i e_i
+        coords = np.arange(-1, n)
+        moved = np.concatenate([[0j], x + 1j * h])
         if self.vectorized:
-            z = np.tile(x.astype(complex), (n, 1))
-            z[np.arange(n), np.arange(n)] += 1j * h
-            y = np.asarray(_evaluate_complex(f.batch, z, f.method))
-            value = np.where(np.isfinite(y), np.imag(y) / h, np.nan)
+            rows = partial(replaced_rows, x, coords, moved)
+            y = evaluate_rows(_ComplexBatch(f), n + 1, n, rows, itemsize=16).astype(complex)
         else:
-            value = np.empty(n)
-            for i in range(n):
-                z = x.astype(complex)
-                z[i] += 1j * h[i]
-                y = _evaluate_complex(f, z, f.method)
-                value[i] = np.imag(y) / h[i] if np.isfinite(y) else np.nan
+            y = np.array([_complex_value(f, z) for z in replaced_points(x, coords, moved)])
+        f0, y = y[0], y[1:]
+        with np.errstate(all="ignore"):
+            # Im(nan + 0j) is 0: a non-finite value must make the coordinate NaN, not 0.
+            value = np.where(np.isfinite(y), np.imag(y) / h, np.nan)
+        if not _real_value(f0, x, f.method):
+            value[:] = np.nan
+        else:
+            _reject_branch_points(value, y, f0.real, x, f.method)
         return RawResult(value=value, step=h.copy())
+
+
+def _complex_value(f: CountedFunction, z: np.ndarray) -> complex:
+    y = _evaluate_complex(f, z, f.method)
+    return complex(np.asarray(getattr(y, "value", y)).reshape(()))
+
+
+class _ComplexBatch:
+    """``f.batch`` for complex rows, refusing functions that do not take complex input."""
+
+    def __init__(self, f: CountedFunction) -> None:
+        self.f = f
+
+    def batch(self, z: np.ndarray) -> np.ndarray:
+        return np.asarray(_evaluate_complex(self.f.batch, z, self.f.method))
+
+
+def _real_value(f0: complex, x: np.ndarray, method: str) -> bool:
+    """Whether ``f(x + 0i)`` is a finite real number; if not, warn naming ``x``.
+
+    A non-finite value was already reported by the counting wrapper. An imaginary part beyond
+    rounding (``16 eps |f(x)|``) means ``x`` is outside the real domain of ``f`` (``log`` at
+    -0.5 gives ``log 0.5 + i pi``, where ``Im f(x + ih)/h`` would be ``pi/h``) or ``f`` is not a
+    real function: no real derivative to estimate.
+    """
+    if not np.isfinite(f0):
+        return False
+    if abs(f0.imag) > 16 * _EPS * abs(f0):
+        warnings.warn(
+            f"{method}: f(x) is not real at x={describe_point(x)}: Im f(x) = {f0.imag:.3g} "
+            "(x is outside the real domain of f, or f is not a real function); "
+            "the gradient is NaN.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        return False
+    return True
+
+
+#: A coordinate is a branch point when |Re f(x + ih) - f(x)| / |Im f(x + ih)| lies in this band.
+BRANCH_BAND = (1 / 3, 3.0)
+
+
+def _reject_branch_points(
+    value: np.ndarray, y: np.ndarray, f0: float, x: np.ndarray, method: str
+) -> None:
+    """Set to NaN (with a RuntimeWarning) the coordinates where ``f`` is not analytic at ``x``.
+
+    For ``f`` analytic at ``x``, ``Re f(x + ih) - f(x) = -h^2 f2 / 2 + ...`` and
+    ``Im f(x + ih) = h f1 - h^3 f3 / 6 + ...`` (``fk`` the k-th derivative): their ratio is
+    ``h f2 / (2 f1)``, tiny for any step well below the scale on which ``f`` varies, or, where
+    ``f1 = 0``, ``3 f2 / (h f3)``, huge. At a branch point, ``f ~ c (x - a)^p`` (``sqrt`` at 0),
+    both are ``~h^p`` and their ratio is ``|cot(p pi / 2)|``: the real part moves as much as the
+    imaginary part. A coordinate whose real part moved beyond rounding
+    (``16 eps max(|f(x)|, |Re f(x + ih)|)``) by between 1/3 and 3 times the imaginary part
+    (:data:`BRANCH_BAND`; ``p`` from about 0.2 to 0.8 or 1.2 to 1.8) is set to NaN.
+    """
+    with np.errstate(all="ignore"):
+        moved = np.abs(y.real - f0)
+        rounding = 16 * _EPS * np.maximum(abs(f0), np.abs(y.real))
+        ratio = moved / np.abs(y.imag)
+        bad = (moved > rounding) & (ratio >= BRANCH_BAND[0]) & (ratio <= BRANCH_BAND[1])
+    bad &= np.isfinite(value)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        warnings.warn(
+            f"{method}: f is not analytic at x={describe_point(x)} along coordinate {i} "
+            f"(Re f(x + ih) - f(x) = {y.real[i] - f0:.3g} is as large as Im f(x + ih) = "
+            f"{y.imag[i]:.3g}, as at a branch point such as sqrt at 0): that coordinate is NaN.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        value[bad] = np.nan
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,18 @@
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
-__all__ = ["CountedFunction", "FunctionEvaluationError", "describe_point"]
+__all__ = ["CountedFunction", "FunctionEvaluationError", "describe_point", "on_copies"]
 
 
-_REAL_SCALARS = (float, np.float64, int)
+#: Values of f taken without further checks (the common case, kept cheap).
+_REAL_SCALARS = (float, np.float64)
 
 
 class FunctionEvaluationError(RuntimeError):
@@ -24,7 +26,8 @@ class FunctionEvaluationError(RuntimeError):
 
 def describe_point(x: Any) -> str:
     """Short printable form of an evaluation point (real, complex, dual or batched)."""
-    value = getattr(x, "value", x)  # dual numbers expose their real part as .value
+    # dual numbers expose their real part as .value, autograd's boxes as ._value
+    value = getattr(x, "value", getattr(x, "_value", x))
     try:
         arr = np.asarray(value)
     except Exception:
@@ -106,7 +109,7 @@ class CountedFunction:
 
     def _scalar(self, x: Any, y: Any) -> Any:
         """Check a value of f that is not a plain real scalar; return it as a scalar."""
-        self._check_numeric(x, y)
+        y = self._check_numeric(x, y)
         shape = np.shape(getattr(y, "value", y))
         if shape not in ((), (1,)):
             raise FunctionEvaluationError(
@@ -128,7 +131,7 @@ class CountedFunction:
             raise
         except Exception as exc:
             raise self._fail(X, exc) from exc
-        self._check_numeric(X, y)
+        y = self._check_numeric(X, y)
         y = np.asarray(getattr(y, "value", y)) if not isinstance(y, np.ndarray) else y
         if y.shape != (m,):
             raise FunctionEvaluationError(
@@ -140,13 +143,36 @@ class CountedFunction:
             self._warn_nonfinite(X[np.argmax(bad)], y[np.argmax(bad)])
         return y
 
-    def _check_numeric(self, x: Any, y: Any) -> None:
-        # Numbers, numeric arrays and numeric duck types (dual numbers, AD tracers) pass.
+    def _check_numeric(self, x: Any, y: Any) -> Any:
+        """Return ``y`` if it is a value ``f`` may return; else raise naming its type and ``x``.
+
+        Numbers, numeric arrays and numeric duck types (dual numbers, AD tracers) pass; a Python
+        int is converted to float. Refused, each with a :class:`FunctionEvaluationError` naming
+        the method, the point and the type: booleans, an int too large for a float, other number
+        types (``Decimal``, ``Fraction``, SymPy numbers), SymPy expressions, arrays of Python
+        objects, strings, and a complex value at a real point.
+        """
+        if type(y) is int:
+            try:
+                return float(y)
+            except OverflowError:
+                raise self._refuse(
+                    x, y, f"an int too large for a float64 ({len(str(abs(y)))} digits)"
+                ) from None
+        if isinstance(y, bool | np.bool_) or (isinstance(y, np.ndarray) and y.dtype.kind == "b"):
+            raise self._refuse(x, y, "a boolean, not a number; convert it with float() if meant")
+        foreign_number = isinstance(y, numbers.Number) and not isinstance(
+            y, int | float | complex | np.number
+        )
+        if foreign_number or type(y).__module__.partition(".")[0] == "sympy":
+            raise self._refuse(x, y, "not a float; convert it with float()")
         try:
             kind = np.asarray(getattr(y, "value", y)).dtype.kind
         except Exception:  # objects numpy cannot even wrap
             kind = "O"
-        numeric = kind in "biufc" or (
+        if isinstance(y, np.ndarray) and kind == "O":
+            raise self._refuse(x, y, "an array of Python objects; return a float array")
+        numeric = kind in "iufc" or (
             kind == "O"
             and not isinstance(y, str | bytes)
             and hasattr(y, "__add__")
@@ -162,6 +188,15 @@ class CountedFunction:
                 f"{self.method}: f must return a number, got {type(y).__name__} "
                 f"at x={describe_point(x)}."
             )
+        return y
+
+    def _refuse(self, x: Any, y: Any, why: str) -> FunctionEvaluationError:
+        shown = repr(y)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        return FunctionEvaluationError(
+            f"{self.method}: f must return a real scalar, got {type(y).__name__} {shown} "
+            f"at x={describe_point(x)}: {why}."
+        )
 
     def _warn_nonfinite(self, x: Any, y: Any) -> None:
         if not np.all(np.isfinite(y)):
@@ -170,3 +205,17 @@ class CountedFunction:
                 RuntimeWarning,
                 stacklevel=4,
             )
+
+
+def on_copies(f: Callable) -> Callable:
+    """``f`` called on a fresh copy of each array argument.
+
+    For libraries that evaluate ``f`` on an array they go on using (``scipy.optimize``'s
+    ``approx_fprime`` and numdifftools build every point from the array they passed to ``f(x)``):
+    an ``f`` that changes its argument must not change the points that follow.
+    """
+
+    def call(x: Any) -> Any:
+        return f(x.copy() if isinstance(x, np.ndarray) else x)
+
+    return call

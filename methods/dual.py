@@ -17,6 +17,9 @@ derivative. Conventions at points where the mathematical derivative does not exi
   infinite derivative there (``sqrt'(0) = inf``).
 - A direction that does not move an argument contributes 0 even where the local derivative is
   infinite or NaN (so ``d/dy sqrt(x) = 0`` at ``x = 0``), instead of IEEE's ``inf * 0 = nan``.
+- Where a ufunc's value is NaN (``log(-1)``, ``sqrt(-1)``: outside its real domain, as numpy
+  computes it), every derivative part of that element is NaN too, never the formula's finite
+  number (``1/x = -1``).
 
 Like every exact method, dual numbers differentiate the program, not the mathematical function:
 cancellation written into the program is differentiated faithfully
@@ -443,6 +446,9 @@ def _apply(ufunc: np.ufunc, inputs: tuple) -> Any:
             if isinstance(x, Dual):
                 term = _chain(partial(y, *vals), x.deriv)
                 deriv = term if deriv is None else deriv + term
+    nan = np.isnan(y)
+    if np.any(nan):  # outside the domain (log(-1)): no derivative either, as numpy has no value
+        deriv = np.where(nan[..., None], np.nan, deriv)
     return Dual(y, deriv)
 
 

@@ -12,6 +12,7 @@ from typing import ClassVar
 import numpy as np
 
 from .base import Method, RawResult
+from .batching import evaluate_replaced
 from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction
 from .registry import register
@@ -85,7 +86,8 @@ class Richardson(Method):
     levels : int, default 4
         Number of extrapolation levels (``levels + 1`` central differences), at least 1.
     vectorized : bool, default False
-        Evaluate all ``2 n (levels + 1)`` points in one call of ``f`` on an ``(m, n)`` array.
+        Evaluate the ``2 n (levels + 1)`` points in calls of ``f`` on ``(m, n)`` arrays: one
+        where they fit in the memory budget of :mod:`methods.batching`, else as few as it allows.
 
     Examples
     --------
@@ -144,20 +146,16 @@ def _central_values(
     """f at x +- halves[k, i] e_i for every level k and coordinate i, and the widths represented.
 
     Returns ``f(x + h e_i)``, ``f(x - h e_i)`` and ``(x_i + h) - (x_i - h)``, each of the shape
-    of ``halves``. A vectorized ``f`` gets all points in one call; otherwise one call per point.
+    of ``halves``. A vectorized ``f`` gets the points in as few calls as the memory budget of
+    :mod:`methods.batching` allows (one if they fit); otherwise one call per point. The points are
+    built as they are evaluated, never all at once.
     """
     levels1, n = halves.shape
-    idx = np.arange(n)
-    plus = np.broadcast_to(x, (levels1, n, n)).copy()
-    minus = plus.copy()
-    plus[:, idx, idx] += halves
-    minus[:, idx, idx] -= halves
-    width = plus[:, idx, idx] - minus[:, idx, idx]
-    points = np.concatenate([plus.reshape(-1, n), minus.reshape(-1, n)])
-    if vectorized:
-        values = np.asarray(f.batch(points), dtype=float)
-    else:
-        values = np.array([float(f(p)) for p in points])
+    # point p moves coordinate p mod n: the plus points first, then the minus, level-major
+    moved = np.concatenate([x + halves, x - halves]).ravel()
+    width = (x + halves) - (x - halves)
+    coords = np.tile(np.arange(n), 2 * levels1)
+    values = evaluate_replaced(f, x, coords, moved, vectorized=vectorized)
     half = levels1 * n
     return values[:half].reshape(levels1, n), values[half:].reshape(levels1, n), width
 

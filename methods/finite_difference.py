@@ -15,7 +15,7 @@ model (``theoretical_step``, docs/theory.md#optimal-steps) by the step rule:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import Method, RawResult
+from .batching import evaluate_replaced
 from .capabilities import Family
 from .counting import CountedFunction
 from .fornberg import float_stencil, optimal_step
@@ -74,7 +75,8 @@ class FiniteDifference(Method):
     step_rule : {"relative", "absolute"}, default "relative"
         ``h_i = step * max(1, |x_i|)`` or ``h_i = step``, for the default step.
     vectorized : bool, default False
-        Evaluate every stencil point in one ``f`` call on an ``(m, n)`` array.
+        Evaluate the stencil points in ``f`` calls on ``(m, n)`` arrays: one call where they fit
+        in the memory budget of :mod:`methods.batching`, else as few as it allows.
 
     Examples
     --------
@@ -163,31 +165,16 @@ class FiniteDifference(Method):
         moved = np.flatnonzero(~centre)
         # coordinate i of the point (i, j) is x[i] + offsets[j] * h[i]
         shifted = x[:, None] + offsets[None, moved] * h[:, None]
+        # row 0 is x itself for one-sided stencils (shared by every coordinate); then for each
+        # coordinate i its moved points, each a fresh array (f may keep or change its argument)
+        c = int(centre.any())
+        coords = np.concatenate([np.full(c, -1), np.repeat(np.arange(n), moved.size)])
+        new = np.concatenate([x[:c], shifted.ravel()])
+        y = evaluate_replaced(f, x, coords, new, vectorized=self.vectorized)
         values = np.empty((n, k))
-        if self.vectorized:
-            rows = np.repeat(x[None, :], n * moved.size, axis=0)
-            rows[np.arange(rows.shape[0]), np.repeat(np.arange(n), moved.size)] = shifted.ravel()
-            if centre.any():
-                rows = np.vstack([x[None, :], rows])
-            y = np.asarray(f.batch(rows), dtype=float)
-            if centre.any():
-                values[:, centre] = y[0]
-                y = y[1:]
-            values[:, moved] = y.reshape(n, moved.size)
-        else:
-            if centre.any():
-                values[:, centre] = float(f(x.copy()))
-
-            # each evaluation gets a fresh point of its own (f may keep or change its argument)
-            def points() -> Iterator[np.ndarray]:
-                copy = x.copy
-                for i, row in enumerate(shifted.tolist()):
-                    for value in row:
-                        point = copy()
-                        point[i] = value
-                        yield point
-
-            values[:, moved] = np.array(f.each(points()), dtype=float).reshape(n, moved.size)
+        if c:
+            values[:, centre] = y[0]
+        values[:, moved] = y[c:].reshape(n, moved.size)
         with np.errstate(all="ignore"):
             value = (values @ weights) / h
         return RawResult(value=value, step=h)

@@ -26,7 +26,9 @@ class DualNumbers(Method):
     expressions lambdified for numpy work). The result is exact up to the rounding of the program's
     own operations: a few ulp, unless the program itself cancels. Conventions at non-differentiable
     points (``abs'(0) = 0``, ``sqrt'(0) = inf``) are documented in :mod:`methods.dual`; the estimate
-    reports a non-finite coordinate as NaN.
+    reports a non-finite coordinate as NaN. A non-finite value of ``f`` itself (``x + inf``,
+    ``log(x)`` at -1, a constant NaN) makes every coordinate NaN, with the ``RuntimeWarning`` of
+    the counting wrapper naming ``x``, as for every method.
 
     A function that ignores its input and returns a plain real number is constant: its gradient is
     zero.
@@ -55,8 +57,12 @@ class DualNumbers(Method):
                     f"{self.label}: f must return a scalar dual number with {x.size} derivative "
                     f"parts, got value shape {y.shape} and deriv shape {y.deriv.shape}."
                 )
+            if not np.isfinite(y.value):  # the counting wrapper warned, naming x
+                return RawResult(value=np.full(x.size, np.nan))
             return RawResult(value=np.array(y.deriv, dtype=float))
         if _is_real_scalar(y):
+            if not np.isfinite(y):  # a constant NaN or inf: no derivative, not 0
+                return RawResult(value=np.full(x.size, np.nan))
             return RawResult(value=np.zeros(x.size))  # f does not depend on x
         raise FunctionEvaluationError(
             f"{self.label}: f must return a real scalar (a dual number when called with dual "

@@ -7,11 +7,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import GridMethod, RawResult
+from .batching import evaluate_replaced
 from .capabilities import Family
 from .counting import CountedFunction
 from .fornberg import optimal_step as fornberg_optimal_step
 from .fornberg import stencil
-from .grids import evaluate
 from .registry import register
 from .validation import check_bool, check_choice, representable_step
 
@@ -72,7 +72,8 @@ class NumpyGradient(GridMethod):
     position : {"center", "edge"}, optional
         Where ``x`` sits on the grid of the point form.
     vectorized : bool, optional
-        Evaluate all points of the point form in one call of ``f`` on an ``(m, n)`` array.
+        Evaluate the points of the point form in calls of ``f`` on ``(m, n)`` arrays: one where
+        they fit in the memory budget of :mod:`methods.batching`, else as few as it allows.
 
     Notes
     -----
@@ -147,12 +148,12 @@ class NumpyGradient(GridMethod):
         at = offsets.index(0)
         moved = [j for j, s in enumerate(offsets) if s != 0]
         n, k = x.size, len(moved)
-        # row 0 is x; rows 1 + i*k ... hold the moved points of axis i
-        points = np.tile(x, (1 + n * k, 1))
-        for i in range(n):
-            for r, j in enumerate(moved):
-                points[1 + i * k + r, i] = x[i] + offsets[j] * h[i]
-        y = evaluate(f, points, vectorized=self.vectorized)
+        # point 0 is x; points 1 + i*k ... are the moved points of axis i (built as evaluated)
+        shifted = x[:, None] + np.array([offsets[j] for j in moved])[None, :] * h[:, None]
+        coords = np.concatenate([[-1], np.repeat(np.arange(n), k)])
+        y = evaluate_replaced(
+            f, x, coords, np.concatenate([[0.0], shifted.ravel()]), vectorized=self.vectorized
+        )
         value = np.empty(n)
         line = np.empty(len(offsets))
         for i in range(n):

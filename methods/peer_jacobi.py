@@ -18,7 +18,7 @@ import numpy as np
 
 from .base import Method, RawResult
 from .capabilities import Family, ReferenceGrade
-from .counting import CountedFunction
+from .counting import CountedFunction, on_copies
 from .registry import register
 
 __all__ = ["Jacobi"]
@@ -57,7 +57,7 @@ class Jacobi(Method):
         from jacobi import jacobi
 
         if step is None:
-            value, error = jacobi(f, x)
+            value, error = jacobi(on_copies(f), x)
             return RawResult(value=np.asarray(value, dtype=float), error_estimate=error)
         if np.any(step >= 0.5):
             raise ValueError(
@@ -67,7 +67,7 @@ class Jacobi(Method):
         error = np.empty(x.size)
 
         def shifted(u: np.ndarray) -> float:
-            return f(x + u)
+            return f(x + u)  # a fresh array for every call
 
         # One call per distinct step (usually one): jacobi takes a single first step per call.
         for h0 in np.unique(step):

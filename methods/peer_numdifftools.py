@@ -19,7 +19,7 @@ import numpy as np
 
 from .base import Method, RawResult
 from .capabilities import Family, ReferenceGrade
-from .counting import CountedFunction, FunctionEvaluationError
+from .counting import CountedFunction, FunctionEvaluationError, on_copies
 from .registry import register
 
 __all__ = ["Numdifftools", "NumdifftoolsComplex"]
@@ -45,8 +45,13 @@ class _NumdifftoolsGradient(Method):
         options: dict[str, Any] = {"method": self._nd_method, "full_output": True}
         if step is not None:
             options["step"] = self._step_generator(nd, step)
+        # numdifftools evaluates f(x) on the array it builds every other point from: f gets a
+        # copy, so an f that changes its argument cannot move the later points
+        gradient = nd.Gradient(on_copies(f), **options)
+        if self.steps_along_x:
+            self._check_steps(gradient, x, step)
         try:
-            result = nd.Gradient(f, **options)(x)
+            result = gradient(x)
         except FunctionEvaluationError:
             raise
         except (IndexError, ValueError, ZeroDivisionError) as exc:
@@ -63,6 +68,29 @@ class _NumdifftoolsGradient(Method):
             step=np.abs(np.reshape(result.final_step, n)).astype(float),
             error_estimate=np.reshape(result.error_estimate, n).astype(float),
         )
+
+    def _check_steps(self, gradient: Any, x: np.ndarray, step: np.ndarray | None) -> None:
+        """Raise ``ValueError`` if a step of numdifftools' sequence vanishes in ``x + h``.
+
+        A lost step gives differences of exactly 0 that agree with one another, so numdifftools'
+        error estimate picks them: ``f(x) = x`` at ``1e16`` gave 0. The base class checks a given
+        step; numdifftools' steps shrink by ``2**14`` from it, and its default ones grow only
+        like ``log(|x|)``, so the smallest of its sequence is checked here, per coordinate.
+        """
+        sequence = gradient.step(x, method=gradient.method, n=1, order=gradient.method_order)
+        steps = np.array([np.broadcast_to(np.abs(h), x.shape) for h in sequence], dtype=float)
+        smallest, largest = steps.min(axis=0), steps.max(axis=0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            lost = np.flatnonzero((x + smallest) - x == 0)
+        if lost.size:
+            i = int(lost[0])
+            asked = "its default steps" if step is None else "the steps from `step`"
+            raise ValueError(
+                f"{self.label}: a step vanishes at x[{i}]={float(x[i])!r}: {asked} run from "
+                f"{largest[i]:.3g} down to {smallest[i]:.3g}, and x + {smallest[i]:.3g} == x in "
+                "float64; pass a larger `step` (the largest of the sequence, which numdifftools "
+                "divides by up to 2**14)."
+            )
 
 
 @register

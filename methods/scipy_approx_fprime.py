@@ -58,8 +58,11 @@ class ScipyApproxFprime(Method):
         seen: list[np.ndarray] = []
 
         def fun(xk: np.ndarray) -> float:
-            seen.append(np.array(xk, dtype=float))
-            return f(xk)
+            point = np.array(xk, dtype=float)
+            seen.append(point)
+            # SciPy builds every later point from the array of its first call: f gets a copy,
+            # so an f that changes its argument cannot move them (or the record of steps)
+            return f(point.copy())
 
         if step is None:
             value = approx_fprime(x, fun)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib.metadata
+from functools import partial
 from typing import Any, ClassVar
 
 import numpy as np
 
 from .base import Method, RawResult
+from .batching import evaluate_rows, replaced_rows
 from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction
 from .registry import register
@@ -44,9 +46,10 @@ class ScipyDerivative(Method):
     elements out of later calls, so ``f`` is evaluated only where work remains.
 
     ``f`` must be vectorized (``(m, n)`` to ``(m,)``): every array of abscissae SciPy passes is
-    turned into the stacked full points and evaluated in one ``f.batch`` call, which counts each
-    point. This count equals the sum over coordinates of SciPy's own ``nfev``, including SciPy's
-    initial evaluation at ``x`` (made once per coordinate, so ``n`` evaluations of ``f(x)``).
+    turned into the stacked full points and evaluated in one ``f.batch`` call, or in as few as
+    the memory budget of :mod:`methods.batching` allows, which counts each point. This count
+    equals the sum over coordinates of SciPy's own ``nfev``, including SciPy's initial
+    evaluation at ``x`` (made once per coordinate, so ``n`` evaluations of ``f(x)``).
 
     The value is SciPy's ``df`` and the error estimate SciPy's ``error`` (the change between the
     last two iterations), whatever the status: when a coordinate did not converge (status -1:
@@ -147,10 +150,10 @@ class ScipyDerivative(Method):
         def elementwise(t: np.ndarray, index: np.ndarray) -> np.ndarray:
             # t: abscissae of any shape; index (broadcastable): which coordinate each one moves.
             t = np.asarray(t, dtype=float)
-            idx = np.broadcast_to(np.asarray(index), t.shape).astype(np.intp)
-            points = np.broadcast_to(x, (*t.shape, n)).copy()
-            np.put_along_axis(points, idx[..., np.newaxis], t[..., np.newaxis], axis=-1)
-            values = f.batch(points.reshape(-1, n))
+            idx = np.broadcast_to(np.asarray(index), t.shape).astype(np.intp).ravel()
+            # the points, x with x[idx] = t, built and evaluated within the memory budget
+            rows = partial(replaced_rows, x, idx, t.ravel())
+            values = evaluate_rows(f, idx.size, n, rows)
             return np.asarray(values, dtype=float).reshape(t.shape)
 
         with np.errstate(all="ignore"):

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import copy
+import decimal
+import fractions
+import re
 import warnings
 
 import mpmath
@@ -252,3 +255,56 @@ def test_boolean_settings_take_numpy_bools_and_reject_others(name, setting):
     assert getattr(get_method(name, **{setting: np.True_}), setting)
     with pytest.raises(TypeError, match=rf"`{setting}` must be True or False, got 'yes'"):
         get_method(name, **{setting: "yes"})
+
+
+# -- f that changes its argument; values of f that are not floats (see tests/test_reliability.py)
+@pytest.mark.parametrize(("name", "settings"), _callers())
+def test_f_changing_its_argument_changes_nothing(name, settings):
+    g = SymbolicFunction(EXPR, (X, Y, Z))
+
+    def f(x):
+        value = g(x)
+        if isinstance(x, np.ndarray) and x.flags.writeable:
+            x[...] = 5.0  # approx-fprime and numdifftools went wrong on this
+        return value
+
+    x = POINT.copy()
+    est = get_method(name, **settings).gradient(f, x)
+    np.testing.assert_array_equal(x, POINT)
+    truth = exact_gradient(POINT)
+    assert np.max(np.abs(est.value - truth)) / np.max(np.abs(truth)) < 1e-5
+
+
+# -- values of f that are not floats ---------------------------------------------------------------
+BAD_VALUES = [
+    pytest.param(
+        10**400, r"got int 1000.* an int too large for a float64 \(401 digits\)", id="int"
+    ),
+    pytest.param(decimal.Decimal("1.5"), r"got Decimal Decimal\('1.5'\)", id="Decimal"),
+    pytest.param(fractions.Fraction(1, 3), r"got Fraction Fraction\(1, 3\)", id="Fraction"),
+    pytest.param(sympy.Float(1.5), r"got Float 1.5", id="sympy-Float"),
+    pytest.param(True, r"got bool True at x=.*a boolean", id="bool"),
+    pytest.param(np.True_, r"got bool np.True_ at x=.*a boolean", id="numpy-bool"),
+]
+
+
+@pytest.mark.parametrize(("name", "settings"), _callers())
+@pytest.mark.parametrize(("bad", "match"), BAD_VALUES)
+def test_value_of_f_that_is_not_a_float_is_a_clear_error(name, settings, bad, match):
+    method = get_method(name, **settings)
+    vectorized = settings.get("vectorized") or "vectorized" in method.needs
+
+    def f(x):
+        if vectorized and np.ndim(x) == 2:
+            return np.array([bad] * np.shape(x)[0], dtype=object)
+        return bad
+
+    if vectorized and not isinstance(bad, bool | np.bool_):
+        match = r"got ndarray .*an array of Python objects"
+    elif vectorized:
+        match = r"got ndarray .*"
+    with pytest.raises(
+        FunctionEvaluationError, match=rf"^{re.escape(method.label)}: .*{match}"
+    ) as info:
+        method.gradient(f, POINT)
+    assert "at x=" in str(info.value)
