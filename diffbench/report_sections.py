@@ -366,7 +366,10 @@ def _definitions(relative: bool) -> tuple[str, ...]:
         "- Best error at a point (*at the best swept step*): the smallest 3-step running median "
         "of the error over the swept steps, so one lucky step (an exact cancellation) does not "
         "count; the ends of the step range score the larger of their two errors. The *best "
-        "swept step* is the first step that reaches this score.",
+        "swept step* is the first step that reaches this score. Being a median of three "
+        "neighbouring steps, it can sit a little above one well-placed step: a default-step "
+        "error slightly below the best error (same point) is luck of that one step, not a "
+        "contradiction.",
         "- Default-step error (*at the default step*): the error of the measurement made with "
         "`step=None`, the method's own default, as production runs it; measured once per "
         "problem, at its *first point* (the same measurement gives `nfev`, `time` and "

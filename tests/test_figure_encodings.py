@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_hex
 from matplotlib.patches import Rectangle
+from test_verdicts import STEPS, frame, row
 
 from diffbench import plots
 from diffbench.figures.cost import NO_CALLS_TEXT, ZERO_ERROR_TEXT
 from diffbench.figures.overview import FAIL_STYLE, NA_STYLE, OVERVIEW_CMAP
 from diffbench.figures.style import ORDER_COLORS
 from diffbench.store import measurement_key, rows_to_frame
-from test_verdicts import STEPS, frame, row
 
 
 def legend_texts(fig):
@@ -146,7 +146,7 @@ def test_grid_orders_come_from_the_asymptotic_part_and_say_which():
     fig = plots.plot_error_vs_grid(rows_to_frame(rows), "p")
     texts = legend_texts(fig)
     [name] = [t for t in texts if "interior" in t]
-    assert name.startswith("numpy-gradient = findiff(acc=2), interior")
+    assert name.startswith("numpy-gradient\n= findiff(acc=2), interior")
     assert "N 32-128: order 2.00" in name
     assert "last 3 grids before the rounding floor" in fig.get_suptitle()
 

@@ -43,13 +43,14 @@ def _axes(fig: Figure, grid: pd.DataFrame, problem: str, merged: bool) -> Any:
         f"{problem}: grid methods, error against grid size\n(uniform {dim}-D grid on {domain}; "
         "solid: interior nodes, dashed: boundary nodes)\n"
         f"orders fitted on the last {FIT_POINTS} grids before the rounding floor (N range in "
-        "the legend)" + ("; identical curves drawn once, named a = b" if merged else ""),
+        "the legend)"
+        + ("; identical curves (to 6 digits) drawn once, named a = b" if merged else ""),
         fontsize=9,
     )
     sizes = sorted(int(n) for n in grid["grid_size"].unique())
     ax.set_xticks(sizes, [str(n) for n in sizes], fontsize=7, rotation=45 if len(sizes) > 7 else 0)
     ax.minorticks_off()
-    ax.set_xlabel("grid points per axis N   (spacing h = domain width / (N - 1))")
+    ax.set_xlabel("grid points per axis N\n(spacing h = domain width / (N - 1))")
     ax.set_ylabel("relative error (max-norm over the region)")
     ax.axhline(EPS, color="k", lw=0.8, ls=":")
     return ax
@@ -73,7 +74,7 @@ def _draw_curve(ax: Any, g: pd.DataFrame, st: Style, ls: str, fill: Any) -> tupl
 
 def _curves(grid: pd.DataFrame) -> list[tuple[str, str, str, pd.DataFrame]]:
     """(label, region, legend name, rows) of every curve to draw; curves with identical errors
-    in a region are drawn once, under the first label, named ``"a = b"``."""
+    in a region are drawn once, under the first label, named ``"a\n= b"``."""
     out = []
     for region, _, _ in _REGIONS:
         rows = {}
@@ -85,7 +86,7 @@ def _curves(grid: pd.DataFrame) -> list[tuple[str, str, str, pd.DataFrame]]:
             lab: (g["grid_size"].to_numpy(dtype=float), _errors(g)) for lab, g in rows.items()
         }
         for group in identical_curves(curves):
-            out.append((group[0], region, " = ".join(group), rows[group[0]]))
+            out.append((group[0], region, "\n= ".join(group), rows[group[0]]))
     order = {lab: k for k, lab in enumerate(label_table(grid)["label"])}
     return sorted(out, key=lambda c: order[c[0]])
 
@@ -104,7 +105,8 @@ def plot_error_vs_grid(
     fitted by :func:`diffbench.analysis.fit_order` on the last grids before the rounding floor
     (the asymptotic part), and which grid sizes N those were. Curves with identical errors (e.g.
     ``numpy.gradient`` and ``findiff(acc=2)``, the same stencil) are drawn once, named together
-    (``"a = b"``), and the title says so.
+    (``"a\n= b"``; equal to 6 significant digits, :func:`diffbench.analysis.identical_curves`),
+    and the title says so.
 
     Returns
     -------
@@ -112,9 +114,9 @@ def plot_error_vs_grid(
     """
     styles = dict(styles or method_styles(df))
     grid = _grid_rows(df, problem)
-    fig = Figure(figsize=(9.5, 4.8), layout="constrained")
+    fig = Figure(figsize=(10.5, 5.4), layout="constrained")
     curves = _curves(grid)
-    ax = _axes(fig, grid, problem, any(" = " in c[2] for c in curves))
+    ax = _axes(fig, grid, problem, any("\n= " in c[2] for c in curves))
     handles, names = [], []
     any_fail = False
     for label, region, name, g in curves:

@@ -435,7 +435,11 @@ def plot_error_vs_step(
     fig = Figure(figsize=(4.8 * ncols + 3.9, 2.9 * nrows + 1.0), layout="constrained")
     axes = np.array(fig.subplots(nrows, ncols, sharey=True, squeeze=False))
     tags = acc["tags"].iloc[0].replace(";", ", ")
-    note = "\ncurves with identical errors are drawn once, named together (a = b)" if names else ""
+    note = (
+        ("\ncurves with identical errors are drawn once, named together (a = b; equal to 6 digits)")
+        if names
+        else ""
+    )
     fig.suptitle(f"{problem}: relative error against step   (tags: {tags}){note}", fontsize=11)
     shared = _canvas(acc, labels, styles, relative)
     shared.names.update(names)
