@@ -96,7 +96,7 @@ def plot_overview(df: pd.DataFrame) -> Figure:
     ax.grid(which="minor", color="white", lw=0.6)
     ax.tick_params(which="minor", length=0)
     ax.set_title(
-        "Best attainable relative error\n(best swept step per point, worst point; "
+        "Best attainable relative error\n(best swept step per point, worst point;\n"
         "grid rows: best interior error over grid sizes)",
         fontsize=9,
     )
