@@ -2,8 +2,8 @@
 
 Every function takes the DataFrame of :func:`diffbench.sweep` / :func:`diffbench.read_results`
 and returns a :class:`matplotlib.figure.Figure` (``fig.savefig`` writes PNG through Agg).
-Colours follow the method's family everywhere (its declared colormap), with shades and markers
-for the variants of a family, assigned from the whole table so a method looks the same in every
+Colour encodes a method's accuracy order (the colour-blind-safe Okabe-Ito palette), marker and
+line style its method (scheme), assigned from the whole table so a method looks the same in every
 figure.
 
 Conventions: errors are relative max-norm errors (see :mod:`diffbench.metrics`). A zero error

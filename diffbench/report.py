@@ -6,11 +6,13 @@ Every number and every recommendation in the report is computed from the results
 figures are drawn and found through the registry of :mod:`diffbench.figures`. Definitions (also
 printed in the report):
 
-* best error of a method on a problem: at each point, the smallest 3-step running median of the
-  error over the step range (:func:`diffbench.analysis.best_on_curve`, so a single lucky step
-  does not count), then the worst of the problem's points;
-* "smooth" problems: tagged ``smooth`` and not ``noisy``; medians over methods' results use them;
-* default-step error: the error of the ``cost`` measurement, made with ``step=None``.
+* best error at a point: the smallest 3-step running median of the error over the swept steps
+  (:func:`diffbench.analysis.best_on_curve`, so a single lucky step does not count); the table
+  of best errors per problem takes the worst of the problem's points;
+* default-step error: the error of the ``cost`` measurement, made with ``step=None`` at the
+  problem's first point; the methods table puts the best error at that same point next to it;
+* failures are counted at the default step (what production gets) and at the best swept step;
+* "smooth" problems: tagged ``smooth`` and not ``noisy``; medians over methods' results use them.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from . import report_sections as sec
-from .analysis import WRONG, hazard_findings, method_summary, smooth_problems
+from .analysis import WRONG, hazard_findings, method_summary, smooth_problems, step_column
 from .figures.registry import save_figures
 from .report_advice import recommendations
 from .store import RESULTS_FILE, RUN_INFO_FILE, read_results, read_run_info
@@ -73,17 +75,18 @@ def render_report(
     figures = figures or {}
     base = base or Path(".")
     summary = method_summary(df)
+    relative = step_column(df) == "step_rel"
     blocks = [
         *sec.intro(df),
         *_advice_section(df, summary),
-        *sec.methods_section(summary, smooth_problems(df)),
+        *sec.methods_section(summary, smooth_problems(df), relative),
         *sec.best_section(df, figures, base),
         *sec.peer_section(summary),
         *sec.calibration_section(df),
         *sec.hazard_section(df),
         *sec.cost_section(figures, base),
         *sec.problem_figures_section(df, figures, base),
-        *sec.definitions_section(),
+        *sec.definitions_section(relative),
         *sec.environment_section(df, run_info),
     ]
     return "\n\n".join(blocks) + "\n"

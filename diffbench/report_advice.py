@@ -1,5 +1,10 @@
 """The "Which method should I use?" sentences of REPORT.md, each computed from the measurements.
 
+Every sentence says the basis of its numbers: "at the default step" (the ``step=None``
+measurement a user gets without tuning, at each problem's first point), "at the best swept step"
+(tuned per point), and over which problems a median runs (:data:`BASIS`). Advice for production
+use (which method to pick, which is robust) rests on the default step.
+
 A method is a *black box* when the table says so (column ``black_box``: it only evaluates ``f``
 at real points, needing at most vectorized calls); the others need complex arithmetic, dual
 numbers or the formula.
@@ -13,10 +18,12 @@ import pandas as pd
 from .analysis import EPS, WRONG, method_summary
 from .text import fmt_number, fmt_time
 
-__all__ = ["recommendations", "ROUNDING_LEVEL"]
+__all__ = ["recommendations", "ROUNDING_LEVEL", "BASIS"]
 
 #: A median error at most this is "rounding level" (4 eps, 8.9e-16).
 ROUNDING_LEVEL = 4 * EPS
+#: The set a median of the summary runs over.
+BASIS = "median over the first point of each smooth problem"
 
 
 def _names(frame: pd.DataFrame, k: int = 5) -> str:
@@ -47,8 +54,8 @@ def _most_accurate(s: pd.DataFrame) -> str:
     level = top["median_best_error"].iloc[-1] <= ROUNDING_LEVEL
     what = "reach rounding level" if level else "are best"
     return (
-        f"**Most accurate**: {len(top)} method(s) {what} on smooth problems "
-        f"(median best error {fmt_number(top['median_best_error'].max())} or less): "
+        f"**Most accurate**: {len(top)} method(s) {what} on smooth problems at the best swept "
+        f"step (best error {fmt_number(top['median_best_error'].max())} or less, {BASIS}): "
         f"{_names(top)}."
     )
 
@@ -59,9 +66,9 @@ def _not_black_box(other: pd.DataFrame) -> list[str]:
         return []
     return [
         f"**If you can run f on complex numbers, dual numbers or have its formula**: "
-        f"{_names(d)} give {fmt_number(d['median_default_error'].max())} or better with no step "
-        "to choose. Check the hazards below: they differentiate the program, so they "
-        "inherit its cancellation."
+        f"{_names(d)} give {fmt_number(d['median_default_error'].max())} or better at their "
+        f"default step, with no step to choose ({BASIS}). Check the hazards below: they "
+        "differentiate the program, so they inherit its cancellation."
     ]
 
 
@@ -75,24 +82,31 @@ def _black_box_default(bb: pd.DataFrame) -> str:
     )
     return (
         f"**If f is a black box** (real evaluations only), the most accurate at their default "
-        f"settings (median error): {_each(d)}; with a tuned "
-        f"step, `{t['label']}` reaches {fmt_number(t['median_best_error'])}" + tuned
+        f"step (error, {BASIS}): {_each(d)}; at the best swept step, on the same points, "
+        f"`{t['label']}` reaches {fmt_number(t['median_best_error'])}" + tuned
     )
 
 
 def _black_box_robust(bb: pd.DataFrame, n_problems: int) -> list[str]:
+    """The black-box method with the fewest failures at its default step, if the most accurate
+    black-box default fails more often."""
+    bb = bb[bb["default_problems"] > 0]
+    if bb.empty:
+        return []
     lead = bb.sort_values("median_default_error").iloc[0]
-    sturdy = bb[bb["failures"] == bb["failures"].min()].sort_values("median_default_error")
-    if lead["failures"] <= sturdy["failures"].iloc[0]:
+    fewest = bb["default_failures"].min()
+    sturdy = bb[bb["default_failures"] == fewest].sort_values("median_default_error")
+    if lead["default_failures"] <= fewest:
         return []
     r = sturdy.iloc[0]
     return [
-        f"**Black box, robust**: `{r['label']}` fails on {int(r['failures'])} of "
-        f"{n_problems} problems, with median error "
-        f"{fmt_number(r['median_default_error'])} at its default step "
-        f"({r['nfev_per_coordinate']:.3g} evaluations per coordinate); the most accurate "
-        f"black-box default above, `{lead['label']}`, fails on {int(lead['failures'])} "
-        "(see the hazards)."
+        f"**Black box, robust at the default step**: `{r['label']}` fails at its default step "
+        f"on {int(r['default_failures'])} of {int(r['default_problems'])} problems (first "
+        f"point of each; at its best swept step: {int(r['failures'])} of {n_problems}), "
+        f"with error {fmt_number(r['median_default_error'])} at its default step ({BASIS}; "
+        f"{r['nfev_per_coordinate']:.3g} evaluations per coordinate); the most accurate "
+        f"black-box default above, `{lead['label']}`, fails at its default step on "
+        f"{int(lead['default_failures'])} of {int(lead['default_problems'])} (see the hazards)."
     ]
 
 
@@ -104,8 +118,8 @@ def _black_box_cheapest(bb: pd.DataFrame) -> list[str]:
     return [
         f"**Cheapest black-box method with 8+ correct digits at its default step**: "
         f"`{c['label']}` ({c['nfev_per_coordinate']:.3g} evaluations of f per "
-        f"coordinate, {fmt_time(c['time'])} per gradient, median error "
-        f"{fmt_number(c['median_default_error'])})."
+        f"coordinate, {fmt_time(c['time'])} per gradient, error "
+        f"{fmt_number(c['median_default_error'])}; {BASIS})."
     ]
 
 
@@ -114,7 +128,10 @@ def _fastest(s: pd.DataFrame) -> list[str]:
     if good.empty:
         return []
     fastest = ", ".join(f"`{r.label}` ({fmt_time(r.time)})" for r in good.head(3).itertuples())
-    return [f"**Fastest with 8+ correct digits at the default step**: {fastest}."]
+    return [
+        f"**Fastest with 8+ correct digits at the default step** (time per gradient, {BASIS}): "
+        f"{fastest}."
+    ]
 
 
 def _step_choice(s: pd.DataFrame) -> list[str]:
@@ -123,28 +140,52 @@ def _step_choice(s: pd.DataFrame) -> list[str]:
         return []
     wide = stepped[stepped["window_decades"] == stepped["window_decades"].max()]
     narrow = stepped[stepped["window_decades"] == stepped["window_decades"].min()]
+    text = (
+        f"**Step choice**: around the best swept step, the error of {_names(wide, 3)} stays at "
+        f"most max(10 x its best, 4 eps) over {wide['window_decades'].iloc[0]:.2f} decades of "
+        f"step ({BASIS})"
+    )
+    if len(narrow) == len(stepped):
+        return [text + "."]
     return [
-        f"**Step choice**: the error of {_names(wide, 3)} stays within 10x of its best over "
-        f"{wide['window_decades'].iloc[0]:.2f} decades of step (median); for "
-        f"{_names(narrow, 3)} only {narrow['window_decades'].iloc[0]:.2f} decades, so "
-        "their step must be chosen with care."
+        text + f"; for {_names(narrow, 3)} only {narrow['window_decades'].iloc[0]:.2f} decades, "
+        "so their step must be chosen with care."
     ]
 
 
-def _fewest_failures(s: pd.DataFrame, n_problems: int) -> str:
-    robust = s.sort_values(["failures", "median_best_error"])
-    robust = robust[robust["failures"] == robust["failures"].iloc[0]]
-    worst = s.sort_values("failures", ascending=False, kind="stable").head(3)
-    worst = worst[worst["failures"] > robust["failures"].iloc[0]]
+def _fewest(s: pd.DataFrame, col: str, tie: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The labels with the fewest failures in ``col`` and up to three with the most."""
+    s = s[s[col].notna()]
+    robust = s.sort_values([col, tie])
+    robust = robust[robust[col] == robust[col].iloc[0]]
+    worst = s.sort_values(col, ascending=False, kind="stable").head(3)
+    return robust, worst[worst[col] > robust[col].iloc[0]]
+
+
+def _failure_counts(robust: pd.DataFrame, worst: pd.DataFrame, col: str) -> str:
     most = (
-        "; the most: " + ", ".join(f"`{r.label}` ({int(r.failures)})" for r in worst.itertuples())
+        "; the most: " + ", ".join(f"`{r['label']}` ({int(r[col])})" for _, r in worst.iterrows())
         if not worst.empty
         else ""
     )
+    return f"{_names(robust)} with {int(robust[col].iloc[0])}{most}"
+
+
+def _fewest_failures(s: pd.DataFrame, n_problems: int) -> str:
+    tuned = _failure_counts(*_fewest(s, "failures", "median_best_error"), "failures")
+    measured = s[s["default_problems"] > 0]
+    default = (
+        "at the default step (first point of each problem measured at it): "
+        + _failure_counts(
+            *_fewest(measured, "default_failures", "median_default_error"), "default_failures"
+        )
+        + "; "
+        if not measured.empty
+        else ""
+    )
     return (
-        f"**Fewest failures over all {n_problems} problems** (best error above "
-        f"{WRONG:g} or no finite estimate): {_names(robust)} with "
-        f"{int(robust['failures'].iloc[0])}{most}."
+        f"**Fewest failures over all {n_problems} problems** (error above {WRONG:g} or no "
+        f"finite estimate): {default}at the best swept step (worst point): {tuned}."
     )
 
 

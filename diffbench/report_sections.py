@@ -22,6 +22,7 @@ from .analysis import (
     estimate_calibration,
     hazard_findings,
     peer_comparison,
+    step_column,
 )
 from .figures.registry import FIGURES
 from .schema import STATUSES
@@ -40,14 +41,15 @@ __all__ = [
     "definitions_section",
     "environment_section",
     "embedded_figures",
+    "step_words",
 ]
 
 #: How the report words each failure mode of :data:`diffbench.analysis.MODES`.
 MODE_WORDS = {
     "error": "raise an error",
     "nan": "return NaN",
-    "100%": "have ~100% error (no correct digit even at the best step)",
-    "wrong": f"give a wrong answer (best error above {WRONG:g})",
+    "100%": "have ~100% error (no correct digit even at the best swept step)",
+    "wrong": f"give a wrong answer (error above {WRONG:g} at the best swept step)",
     "default": f"are only right with a tuned step (error above {WRONG:g} at their default step)",
 }
 
@@ -107,21 +109,29 @@ def intro(df: pd.DataFrame) -> list[str]:
     ]
 
 
+#: Headers of the methods table; each says its basis (defined in the Definitions).
 _METHOD_HEADER = [
     "method",
     "family",
     "kind",
-    "best error",
+    "best error (best swept step)",
     "default-step error",
     "best step",
     "theory step",
-    "window (dec.)",
+    "safe window (dec.)",
     "nfev",
     "nfev / n",
     "time / gradient",
     "prepare (once)",
-    "failures",
+    "failures: default step",
+    "failures: best swept step",
 ]
+
+
+def _failures(r: pd.Series) -> str:
+    """``k of m`` problems with a default-step measurement; ``-`` without any."""
+    m = r.get("default_problems", 0)
+    return f"{int(r['default_failures'])} of {int(m)}" if m else "-"
 
 
 def _method_row(r: pd.Series) -> list[str]:
@@ -138,21 +148,35 @@ def _method_row(r: pd.Series) -> list[str]:
         fmt_count(r["nfev_per_coordinate"]),
         fmt_time(r["time"]),
         fmt_time(r["prepare_time"]),
+        _failures(r),
         str(r["failures"]),
     ]
 
 
-def methods_section(summary: pd.DataFrame, smooth: list[str]) -> list[str]:
-    """The summary table of :func:`diffbench.analysis.method_summary`."""
+def step_words(relative: bool) -> str:
+    """How the report names the swept step: relative (schema 3) or absolute (schema 2)."""
+    return "relative step h / max(1, |x|)" if relative else "absolute step h"
+
+
+def methods_section(summary: pd.DataFrame, smooth: list[str], relative: bool = False) -> list[str]:
+    """The summary table of :func:`diffbench.analysis.method_summary`, every column on a stated
+    basis; ``relative``: the table's steps are relative (``step_rel``)."""
     text = (
-        f"Medians over the {len(smooth)} smooth problems ({', '.join(smooth) or 'none'}). "
-        "`best step` is the measured optimal requested step (median over points), next to "
-        "`theoretical_step()`; `window` is the width in decades of the steps whose error is "
-        "within 10x of the best; cost is at the default step. `failures` counts problems of any "
-        f"kind with best error above {WRONG:g} or no finite estimate."
+        f"Every error, step and cost column is the median over the {len(smooth)} smooth "
+        f"problem(s) "
+        f"({', '.join(smooth) or 'none'}) of one value per problem, **at its first point** (the "
+        "point where the default-step measurements are made), so the columns compare like with "
+        "like: `best error` at the best swept step there, `default-step error` at the method's "
+        f"default step there. `best step` is the measured optimal {step_words(relative)} "
+        "(median), next to `theoretical_step()`; `safe window` is the width in decades of the "
+        "steps around the best whose error is at most max(10 x best, 4 eps). Cost columns are "
+        "at the default step. The two `failures` columns count problems of *any* kind: at the "
+        f"default step (first point: error above {WRONG:g} or no finite estimate; what a user "
+        f"gets without tuning) and at the best swept step (worst point: best error above "
+        f"{WRONG:g} or no finite estimate; what tuning can reach). Definitions at the end."
     )
     rows = [_method_row(r) for _, r in summary.iterrows()]
-    return ["## Methods", text, markdown_table(_METHOD_HEADER, rows, ["---"] * 3 + ["--:"] * 10)]
+    return ["## Methods", text, markdown_table(_METHOD_HEADER, rows, ["---"] * 3 + ["--:"] * 11)]
 
 
 def _best_cell(r: pd.Series) -> str:
@@ -162,9 +186,11 @@ def _best_cell(r: pd.Series) -> str:
 def best_section(df: pd.DataFrame, figures: Figures, base: Path) -> list[str]:
     """Best attainable error, one row per label and form, one column per problem."""
     text = (
-        "Best attainable error (best step per point, worst point). `fail`: no finite estimate at "
-        "some point; `n/a`: not run (unavailable or not applicable). Grid-form rows (`[grid]`) "
-        "give the best interior error over grid sizes."
+        "Best attainable error on each problem: at each point the best error over the swept "
+        "steps, then the **worst of the problem's points** (so a method listed here with a small "
+        "error is right at every point, if its step is tuned per point). `fail`: no finite "
+        "estimate at some point; `n/a`: not run (unavailable or not applicable). Grid-form rows "
+        "(`[grid]`) give the best interior error over grid sizes."
     )
     problems = list(dict.fromkeys(df["problem"]))
     rows = []
@@ -188,9 +214,10 @@ def best_section(df: pd.DataFrame, figures: Figures, base: Path) -> list[str]:
 _PEER_TEXT = (
     "Every optional peer library measured in this run, next to diffbench's own methods and the "
     "numpy/scipy functions of the same family, on the same problems and points (`source`: "
-    "the library wrapped; medians over the smooth problems; "
-    "`failures` counts problems of any kind with best error above 0.001 or no finite "
-    "estimate; `prepare (once)` is compiling or tracing, kept out of the time per gradient)."
+    "the library wrapped). Columns as in the methods table: medians over the first point of "
+    "each smooth problem; `failures` over all problems, at the default step and at the best "
+    f"swept step (error above {WRONG:g} or no finite estimate); `prepare (once)` is compiling "
+    "or tracing, kept out of the time per gradient."
 )
 
 
@@ -213,21 +240,23 @@ def peer_section(summary: pd.DataFrame) -> list[str]:
             fmt_count(r["nfev_per_coordinate"]),
             fmt_time(r["time"]),
             fmt_time(r["prepare_time"]),
+            _failures(r),
             str(r["failures"]),
         ]
         for _, r in comp.iterrows()
     ]
-    header = ["family", "source", "method", "best error", "default-step error", "nfev / n"]
-    header += ["time / gradient", "prepare (once)", "failures"]
-    return [*blocks, _PEER_TEXT, markdown_table(header, rows, ["---"] * 3 + ["--:"] * 6)]
+    header = ["family", "source", "method", *_METHOD_HEADER[3:5], "nfev / n"]
+    header += ["time / gradient", "prepare (once)", *_METHOD_HEADER[-2:]]
+    return [*blocks, _PEER_TEXT, markdown_table(header, rows, ["---"] * 3 + ["--:"] * 7)]
 
 
 _CALIBRATION_TEXT = (
     "Methods that return their own error estimate, against the true error (both absolute, "
     "max-norm over coordinates, every accuracy row with a result). `coverage`: how often the "
-    "estimate is at least the true error; `ratio`: median of estimate / true error (above 1 "
-    "is conservative); `10x under`: how often the estimate is more than 10x too small, the "
-    "case that misleads a user."
+    "estimate is at least the true error; `ratio`: median over **every** such row of "
+    "estimate / max(true error, eps x |exact gradient|) (a true error of exactly 0 counts as "
+    "rounding level, so no row is dropped; above 1 is conservative); `10x under`: how often "
+    "the estimate is more than 10x too small, the case that misleads a user."
 )
 
 
@@ -256,13 +285,22 @@ def calibration_section(df: pd.DataFrame) -> list[str]:
     return [*blocks, _CALIBRATION_TEXT, markdown_table(header, rows, ["---"] + ["--:"] * 5)]
 
 
-_HAZARD_TEXT = (
-    "For each hazard tag, the methods that fail on its problems, decided at each method's "
-    "best step among the swept ones (so tuning within that range does not help), plus those "
-    "that only fail at their default step. Swept steps are absolute (h itself, not scaled "
-    "by |x|): on the large-x problems the best step of a finite difference can lie above "
-    "the range, which is the hazard those problems show (relative default steps avoid it)."
-)
+def _hazard_text(relative: bool) -> str:
+    head = (
+        "For each hazard tag, the methods that fail on its problems, decided at each method's "
+        "best swept step, worst point (so tuning within the swept range does not help), plus "
+        "those that fail only at their default step (first point). "
+    )
+    if relative:
+        return head + (
+            "Swept steps are relative: the method gets h_i = step x max(1, |x_i|), so large-x "
+            "problems are swept around the steps that suit them."
+        )
+    return head + (
+        "Swept steps are absolute (h itself, not scaled by |x|): on the large-x problems the "
+        "best step of a finite difference can lie above the range, which is the hazard those "
+        "problems show (relative default steps avoid it)."
+    )
 
 
 def _mode_line(mode: str, affected: dict[str, list[tuple[str, str]]]) -> str:
@@ -286,7 +324,7 @@ def _clean_line(clean: list[str], any_failing: bool) -> str:
 
 def hazard_section(df: pd.DataFrame) -> list[str]:
     """Per hazard tag, who fails and how (:func:`hazard_findings`)."""
-    blocks = ["## Hazards: who fails, and how", _HAZARD_TEXT]
+    blocks = ["## Hazards: who fails, and how", _hazard_text(step_column(df) == "step_rel")]
     for tag, info in hazard_findings(df).items():
         problems = ", ".join(f"`{p}`" for p in info["problems"])
         lines = [_mode_line(m, affected) for m, affected in info["modes"].items() if affected]
@@ -298,43 +336,105 @@ def hazard_section(df: pd.DataFrame) -> list[str]:
 def cost_section(figures: Figures, base: Path) -> list[str]:
     """What the cost figures show, and the figures."""
     text = (
-        "Evaluations of f and time per gradient at the default step (first point of each "
-        "problem; time is the median of autoranged repeats, measured serially after the "
-        "accuracy sweep). Preparation done once per function (compiling, tracing: JAX, PyTensor, "
-        "autograd) is timed apart, in the column `prepare (once)` of the summary, and not "
-        "included in the time per gradient. The Pareto front joins the methods no other method "
-        "beats on both."
+        "Evaluations of f and time per gradient against the relative error, **all three at the "
+        "default step** from the same measurements (medians over the first point of each "
+        "smooth problem; time is the median of autoranged repeats, measured serially after the "
+        "accuracy sweep). An error of exactly 0 sits in the grey band left of the errors, a "
+        "method that never calls f (formula-driven AD, symbolic) in the grey band below the "
+        "counts: outside the log scale, not at a made-up value, and not on the Pareto front, "
+        "which joins the methods of the data range no other method beats on both. Preparation "
+        "done once per function (compiling, tracing: JAX, PyTensor, autograd) is timed apart, "
+        "in the column `prepare (once)` of the summary, and not included in the time per "
+        "gradient."
     )
     return ["## Cost", text, *embedded_figures(figures, "cost", base)]
 
 
-_DEFINITIONS = (
-    "- Relative error: max_i |estimate_i - exact_i| / max_i |exact_i| (the absolute error "
-    "where the exact gradient is zero); NaN estimates are failures, never scored.",
-    "- Best error at a point: the smallest 3-step running median of the error over the "
-    "step range, so one lucky step (an exact cancellation) does not count; then the worst "
-    "of the problem's points.",
-    "- Steps: `step` is the h passed to `gradient(step=...)`, absolute (not scaled by |x|); "
-    "figures plot the step actually used, the representable (x + h) - x. Default steps follow "
-    "each method's own rule (finite differences: the error-model optimum times max(1, |x|)).",
-    "- `prepare (once)`: time of `prepare(f, n)`, the one-time work per function (JAX "
-    "tracing and compiling, PyTensor compiling); methods with nothing to prepare show the "
-    "few microseconds of building their gradient function.",
-    "- Ends of a step curve score the larger of their two errors; the best step is the first "
-    "step that reaches the best score.",
-    "- Smooth problems: tagged `smooth` and not `noisy`.",
-    "- Grid methods: uniform grids on the problem's domain; `edge` = boundary nodes, "
-    "`interior` = the rest; convergence orders are fitted on log-log in the asymptotic range.",
-)
+def _definitions(relative: bool) -> tuple[str, ...]:
+    steps = (
+        "- Steps: the sweep passes a relative step: the method gets h_i = step x max(1, |x_i|) "
+        "per coordinate; figures and the `best step` column use this relative step "
+        "h / max(1, |x|) (an adaptive method's own step is divided by max(1, |x|) to be drawn "
+        "on the same axis)."
+        if relative
+        else "- Steps: `step` is the h passed to `gradient(step=...)`, absolute (not scaled by "
+        "|x|); figures plot the step actually used, the representable (x + h) - x."
+    )
+    return (
+        "- Relative error: max_i |estimate_i - exact_i| / max_i |exact_i| (the absolute error "
+        "where the exact gradient is zero); NaN estimates are failures, never scored.",
+        "- Best error at a point (*at the best swept step*): the smallest 3-step running median "
+        "of the error over the swept steps, so one lucky step (an exact cancellation) does not "
+        "count; the ends of the step range score the larger of their two errors. The *best "
+        "swept step* is the first step that reaches this score. Being a median of three "
+        "neighbouring steps, it can sit a little above one well-placed step: a default-step "
+        "error slightly below the best error (same point) is luck of that one step, not a "
+        "contradiction.",
+        "- Default-step error (*at the default step*): the error of the measurement made with "
+        "`step=None`, the method's own default, as production runs it; measured once per "
+        "problem, at its *first point* (the same measurement gives `nfev`, `time` and "
+        "`prepare (once)`).",
+        "- Methods and peers tables: every error, step and cost column is the median over the "
+        "smooth problems of one value per problem at its first point (a failure counts as "
+        "infinite), so `best error` and `default-step error` share one basis.",
+        "- Best relative error per problem (table and overview figure): the best error at each "
+        "point, then the *worst point* of the problem.",
+        "- Failures (over all problems, not only smooth ones): *at the default step*: the "
+        f"first-point default-step measurement has no finite estimate or an error above "
+        f"{WRONG:g}, written `k of m` (m: problems with a default-step measurement); *at the "
+        f"best swept step*: at some point no finite estimate, or a best error above {WRONG:g}. "
+        "Recommendations for production use the default-step count.",
+        "- Safe window (decades): the width, in decades of step, of the contiguous steps around "
+        "the best swept step whose error is at most max(10 x best error, 4 eps); the floor "
+        "4 eps = 8.9e-16 keeps a method whose best error is exactly 0 from having a window of "
+        "only its exact zeros.",
+        "- Theory step: the method's `theoretical_step()`, the error-model optimum for a "
+        "unit-scale problem (its default step is this times max(1, |x|)).",
+        steps,
+        "- nfev: evaluations of f per gradient at the default step (0: the method never calls "
+        "f; it uses the formula); nfev / n: per coordinate. Time / gradient: median of "
+        "autoranged repeats.",
+        "- `prepare (once)`: time of `prepare(f, n)`, the one-time work per function (JAX "
+        "tracing and compiling, PyTensor compiling); methods with nothing to prepare show the "
+        "few microseconds of building their gradient function.",
+        "- Error estimates: `coverage`, share of rows whose estimate >= true absolute error; "
+        "`ratio`, median of estimate / max(true error, eps x max_i |exact_i|) over every row "
+        "(none dropped: a zero true error counts as rounding level); `10x under`, share of rows "
+        "whose estimate is under a tenth of the true error.",
+        "- Smooth problems: tagged `smooth` and not `noisy`. Rounding level: a median error of "
+        "at most 4 eps = 8.9e-16.",
+        "- Grid methods: uniform grids on the problem's domain; `edge` = boundary nodes, "
+        "`interior` = the rest; convergence orders are fitted on log-log over the last 3 grid "
+        "sizes before the rounding floor (the figure's legend names them).",
+    )
 
 
-def definitions_section() -> list[str]:
-    """The definitions the report's numbers follow."""
-    return ["## Definitions", "\n".join(_DEFINITIONS)]
+def definitions_section(relative: bool = False) -> list[str]:
+    """The definitions the report's numbers follow (``relative``: the steps are relative)."""
+    return ["## Definitions", "\n".join(_definitions(relative))]
+
+
+def _provenance(run_info: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The run's recorded provenance (``run.json``'s ``provenance``), or "not recorded"."""
+    prov = run_info.get("provenance")
+    if not isinstance(prov, Mapping):
+        return [("provenance", "not recorded (this run's run.json has none)")]
+    commit = prov.get("git_commit") or "not recorded"
+    dirty = prov.get("git_dirty")
+    state = {True: " (uncommitted changes)", False: " (clean)"}.get(dirty, "")
+    packages = prov.get("packages") or {}
+    listed = ", ".join(f"{k} {v}" for k, v in sorted(packages.items())) or "not recorded"
+    return [
+        ("git commit", f"{commit}{state}"),
+        ("packages", listed),
+        ("BLAS", prov.get("blas") or "not recorded"),
+        ("CPU", prov.get("cpu") or "not recorded"),
+        ("machine", prov.get("machine") or "not recorded"),
+    ]
 
 
 def environment_section(df: pd.DataFrame, run_info: Mapping[str, Any]) -> list[str]:
-    """Run id, times, versions and platform."""
+    """Run id, times, versions, platform and provenance (commit, packages, BLAS, CPU)."""
     run_id = run_info.get("run_id") or (df["run_id"].iloc[0] if len(df) else "-")
     env = [
         ("run id", run_id),
@@ -345,5 +445,6 @@ def environment_section(df: pd.DataFrame, run_info: Mapping[str, Any]) -> list[s
         ("worker processes", run_info.get("jobs", "-")),
         ("versions", df["versions"].iloc[0] if len(df) else "-"),
         ("platform", run_info.get("platform", "-")),
+        *_provenance(run_info),
     ]
     return ["## Environment", "\n".join(f"- {k}: {v}" for k, v in env)]

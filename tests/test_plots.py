@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from diffbench import analysis, plots
 from diffbench.figures import FIGURES, figure_spec
+from diffbench.figures.style import NO_ORDER_COLOR
 from diffbench.problems import Problem
 from diffbench.runner import StepRange, sweep
 from methods import GridMethod, Method, RawResult
@@ -122,14 +123,17 @@ def test_best_attainable_marks_failures_and_grid_rows(df):
     assert rows[0][0] == "plot-central" and rows[-1][0] == "sympy"
 
 
-def test_styles_follow_families(df):
+def test_styles_follow_orders_and_methods(df):
+    # (issue "Verdicts a user can act on": colour now encodes the accuracy order, marker and line
+    # style the method; it replaces "same family -> same colormap")
     styles = plots.method_styles(df)
     assert set(styles) == set(df["label"])
-    # same family -> same colormap: a blue for the finite difference, purple for complex step
-    r, g, b, _ = styles["plot-central"].color
-    assert b > r and b > g
-    r, g, b, _ = styles["plot-complex"].color
-    assert b > g and r > g
+    # both are of order 2: one colour, told apart by marker and line style
+    assert styles["plot-central"].color == styles["plot-complex"].color
+    assert (styles["plot-central"].marker, styles["plot-central"].linestyle) != (
+        styles["plot-complex"].marker,
+        styles["plot-complex"].linestyle,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,7 +150,9 @@ def test_error_vs_step_figure(df):
     # and adaptive methods; columns: the two points
     assert len(fig.axes) == 2 * 2
     texts = legend_texts(fig)
-    assert {"plot-central", "plot-complex", "plot-grid", "sympy", "plot-broken"} <= texts
+    # plot-grid's point form is plot-central's formula: identical curves, drawn once, both named
+    # (issue "Verdicts a user can act on"; they were two legend entries)
+    assert {"plot-central\n= plot-grid", "plot-complex", "sympy", "plot-broken"} <= texts
     assert "NaN / error (top edge)" in texts
     assert "machine epsilon" in texts and "best step (median of 3 steps)" in texts
     assert all(ax.get_yscale() == "log" for ax in fig.axes)
@@ -220,9 +226,11 @@ def test_figure_registry():
         figure_spec("nope")
 
 
-def test_styles_read_the_family_column_not_the_registry(df):
-    # colours come from the declared Family colormap; an unknown family is grey, not an error
+def test_styles_read_the_table_not_the_registry(df):
+    # colours come from the ``order`` column (no order: dark grey), never from the registry;
+    # an unknown family is not an error (the family-colormap assertion is replaced: issue
+    # "Verdicts a user can act on")
     other = df.assign(family=df["family"].where(df["label"] != "plot-central", "made-up"))
+    other = other.assign(order=other["order"].where(other["label"] != "plot-central", None))
     styles = plots.method_styles(other)
-    r, g, b, _ = styles["plot-central"].color
-    assert r == g == b
+    assert styles["plot-central"].color == NO_ORDER_COLOR

@@ -247,7 +247,9 @@ def test_estimate_calibration_counts_coverage_and_ratio():
     assert r["rows"] == 4
     assert r["coverage"] == pytest.approx(0.75)  # 3 of 4 estimates are >= the true error
     assert r["coverage_smooth"] == pytest.approx(0.75)
-    assert r["median_ratio"] == pytest.approx(2.0)  # ratios 2, 10, 0.01 (zero error excluded)
+    # ratios 2, 10, 0.01 and, for the zero true error, 1e-15 / eps: no row is dropped (issue
+    # "Verdicts a user can act on"; the zero-error row used to be excluded, giving 2.0)
+    assert r["median_ratio"] == pytest.approx((2.0 + 1e-15 / np.finfo(float).eps) / 2)
     assert r["underestimate_10x"] == pytest.approx(0.25)
 
 

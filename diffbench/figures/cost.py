@@ -1,31 +1,81 @@
-"""Figure 4: cost against accuracy, with the Pareto front."""
+"""Figure 4: cost against accuracy at the default step, with the Pareto front.
+
+Both axes come from the same measurements: the default-step (``cost``) rows, medians over the
+first point of each smooth problem (:func:`diffbench.analysis.cost_summary`). Values a log axis
+cannot show are drawn in labelled bands outside the data range, never at a made-up position: an
+exact-zero error in a band left of the errors, a method that never calls f (0 evaluations) in a
+band below the counts. Methods in a band are not on the Pareto front, which is drawn over the
+data range only.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.transforms import blended_transform_factory
 
 from ..analysis import cost_summary, pareto_front
 from .style import DEFAULT_STYLE, Style, method_styles
 
-__all__ = ["plot_cost_accuracy"]
+__all__ = ["plot_cost_accuracy", "Band", "ZERO_ERROR_TEXT", "NO_CALLS_TEXT"]
 
 #: The two panels: summary column and y label.
 _PANELS = (
     ("nfev_per_coordinate", "evaluations of f per gradient coordinate (nfev / n)"),
     ("time", "time per gradient [s] (median of repeats)"),
 )
+#: Labels of the bands.
+ZERO_ERROR_TEXT = "error exactly 0"
+NO_CALLS_TEXT = "never calls f (nfev 0)"
+
+
+@dataclass(frozen=True)
+class Band:
+    """A log axis with a band below its data range for the value 0.
+
+    ``lo`` is the decade below the smallest positive value; the band spans
+    ``[lo / 12, lo / 2.5]`` and holds the zeros, spread over it so they do not overlap.
+    """
+
+    lo: float
+    hi: float
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> Band:
+        """The band of an axis showing ``values`` (its data range from the positive ones)."""
+        pos = values[np.isfinite(values) & (values > 0)]
+        if not pos.size:
+            return cls(1e-16, 1.0)
+        return cls(
+            10.0 ** math.floor(math.log10(pos.min())), 10.0 ** math.ceil(math.log10(pos.max()))
+        )
+
+    @property
+    def span(self) -> tuple[float, float]:
+        return self.lo / 12, self.lo / 2.5
+
+    def positions(self, values: np.ndarray) -> np.ndarray:
+        """Where each value is drawn: itself if positive, in the band if 0, NaN otherwise."""
+        out = np.where(np.isfinite(values) & (values > 0), values, np.nan)
+        zeros = np.flatnonzero(values == 0)
+        a, b = np.log10(self.span)
+        for k, i in enumerate(zeros):
+            out[i] = 10.0 ** (a + (b - a) * (k + 1) / (zeros.size + 1))
+        return out
+
+    def limits(self) -> tuple[float, float]:
+        return self.lo / 15, self.hi * 2
 
 
 def _draw_front(ax: Any, labels: pd.Series, x: np.ndarray, y: np.ndarray) -> None:
-    """Join the Pareto front by a step line, circle and label its methods."""
+    """Join the Pareto front (over the data range, not the bands) by a step line, circle and
+    label its methods."""
     front = pareto_front(x, y)
     if not front.any():
         return
@@ -49,66 +99,66 @@ def _draw_front(ax: Any, labels: pd.Series, x: np.ndarray, y: np.ndarray) -> Non
         )
 
 
+def _draw_bands(ax: Any, xb: Band, yb: Band | None, x0: bool, y0: bool) -> None:
+    """Shade and label the bands that hold something."""
+    if x0:
+        ax.axvspan(*xb.span, color="0.92", zorder=0)
+        ax.text(
+            math.sqrt(xb.span[0] * xb.span[1]),
+            0.5,
+            ZERO_ERROR_TEXT,
+            transform=ax.get_xaxis_transform(),
+            rotation=90,
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="0.3",
+        )
+    if yb is not None and y0:
+        ax.axhspan(*yb.span, color="0.92", zorder=0)
+        ax.text(
+            0.99,
+            math.sqrt(yb.span[0] * yb.span[1]),
+            NO_CALLS_TEXT,
+            transform=ax.get_yaxis_transform(),
+            ha="right",
+            va="center",
+            fontsize=7,
+            color="0.3",
+        )
+
+
 def _draw_panel(
-    ax: Any, summ: pd.DataFrame, col: str, x: np.ndarray, styles: Mapping[str, Style]
+    ax: Any, summ: pd.DataFrame, col: str, xb: Band, styles: Mapping[str, Style]
 ) -> None:
-    """One panel: every label's marker at (error, cost) and the Pareto front."""
-    y = summ[col].to_numpy(dtype=float)
+    """One panel: every label's marker at (default-step error, cost), bands, Pareto front."""
+    err = summ["median_default_error"].to_numpy(dtype=float)
+    cost = summ[col].to_numpy(dtype=float)
+    yb = Band.of(cost) if col != "time" else None
+    x = xb.positions(err)
+    y = yb.positions(cost) if yb else np.where(cost > 0, cost, np.nan)
     ax.set_xscale("log")
-    if col == "time":
-        ax.set_yscale("log")
-    else:
-        ax.set_yscale("symlog", linthresh=1.0)
+    ax.set_yscale("log")
     for label, xv, yv in zip(summ["label"], x, y, strict=True):
         if np.isfinite(xv) and np.isfinite(yv):
             st = styles.get(label, DEFAULT_STYLE)
-            ax.plot(
-                [xv],
-                [yv],
-                ls="",
-                marker=st.marker,
-                ms=7,
-                color=st.color,
-                mec="0.2",
-                mew=0.5,
-                zorder=3,
-            )
-    _draw_front(ax, summ["label"], x, y)
-    finite = y[np.isfinite(y)]
-    if col != "time" and finite.size:
-        ax.set_ylim(-0.5, max(finite.max() * 2, 2))
-
-
-def _x_axis(ax: Any, err: np.ndarray, xmin: float, pos: np.ndarray) -> None:
-    ax.set_xlim(xmin / 3, (pos.max() if pos.size else 1.0) * 10)
-    ax.set_xlabel("best attainable relative error (median over smooth problems)")
+            ax.plot([xv], [yv], ls="", marker=st.marker, ms=7, color=st.color, mec="0.2", mew=0.5)
+    in_data = (err > 0) & (cost > 0)
+    _draw_front(ax, summ["label"], np.where(in_data, x, np.nan), np.where(in_data, y, np.nan))
+    _draw_bands(ax, xb, yb, bool((err == 0).any()), bool((cost == 0).any()))
+    ax.set_xlim(*xb.limits())
+    if yb is not None:
+        ax.set_ylim(*yb.limits())
+    ax.set_xlabel(
+        "relative error at the default step\n(median over the first point of each smooth problem)"
+    )
     ax.grid(True, which="major", color="0.9", lw=0.6)
-    if (err == 0).any():
-        ax.axvline(xmin, color="0.6", lw=0.8, ls=":")
-        ax.text(
-            xmin,
-            0.99,
-            " exact zero",
-            transform=blended_transform_factory(ax.transData, ax.transAxes),
-            fontsize=7,
-            va="top",
-            color="0.4",
-        )
 
 
 def _legend(ax: Any, labels: list[str], styles: Mapping[str, Style]) -> None:
     names = [lab for lab in labels if lab in styles]
     handles = [
-        Line2D(
-            [],
-            [],
-            ls="",
-            marker=styles[lab].marker,
-            ms=6,
-            color=styles[lab].color,
-            mec="0.2",
-            mew=0.5,
-        )
+        Line2D([], [], ls="", marker=styles[lab].marker, ms=6, color=styles[lab].color, mec="0.2")
         for lab in names
     ]
     handles.append(Line2D([], [], color="k", lw=1.0, marker="o", mfc="none", ms=10))
@@ -125,12 +175,14 @@ def _legend(ax: Any, labels: list[str], styles: Mapping[str, Style]) -> None:
 
 
 def plot_cost_accuracy(df: pd.DataFrame, *, styles: Mapping[str, Style] | None = None) -> Figure:
-    """Cost against accuracy: evaluations and time per gradient vs best relative error.
+    """Cost against accuracy at the default step: evaluations and time per gradient against the
+    relative error, all three from the same default-step measurements.
 
-    One marker per method label (colour by family, shade and marker by variant, as in every
-    figure). The Pareto front (no other method is both at least as accurate and at least as cheap)
-    is joined by a black step line, circled and labelled. Methods whose median best error is an
-    exact zero sit on the dotted line at the left.
+    One marker per method label (colour: accuracy order; marker: method, as in every figure).
+    An error of exactly 0 is drawn in the grey band left of the errors, 0 evaluations of f in
+    the grey band below the counts: both labelled, outside the log range, and not on the Pareto
+    front. The Pareto front (no other method is both at least as accurate and at least as cheap)
+    is joined by a black step line, circled and labelled.
 
     Returns
     -------
@@ -139,20 +191,16 @@ def plot_cost_accuracy(df: pd.DataFrame, *, styles: Mapping[str, Style] | None =
     styles = dict(styles or method_styles(df))
     summ = cost_summary(df)
     if summ.empty:
-        raise ValueError("the table has no cost or accuracy measurements.")
+        raise ValueError("the table has no default-step (cost) measurements.")
     fig = Figure(figsize=(15, 6.2), layout="constrained")
     axes = fig.subplots(1, 2)
-    err = summ["median_best_error"].to_numpy(dtype=float)
-    pos = err[np.isfinite(err) & (err > 0)]
-    xmin = 10.0 ** (math.floor(math.log10(pos.min())) - 1) if pos.size else 1e-17
-    x = np.where(err == 0, xmin, err)
+    xb = Band.of(summ["median_default_error"].to_numpy(dtype=float))
     for ax, (col, ylabel) in zip(axes, _PANELS, strict=True):
-        _draw_panel(ax, summ, col, x, styles)
-        _x_axis(ax, err, xmin, pos)
+        _draw_panel(ax, summ, col, xb, styles)
         ax.set_ylabel(ylabel)
     fig.suptitle(
-        "Cost against accuracy (cost at each method's default step, "
-        "first point of each smooth problem)",
+        "Cost against accuracy, both at each method's default step "
+        "(medians over the first point of each smooth problem)",
         fontsize=10,
     )
     _legend(axes[1], list(summ["label"]), styles)

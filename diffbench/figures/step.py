@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -12,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..analysis import EPS, best_on_curve, label_table
+from ..analysis import EPS, best_on_curve, identical_curves, label_table, step_column
 from ..schema import Status
 from .style import DEFAULT_STYLE, ZERO_COLOR, Style, edge_marks, method_styles
 
@@ -108,6 +109,7 @@ class _StepAxis:
             ax.axvline(self.knee, color="0.6", lw=0.8, ls=(0, (1, 2)))
         if self.slots:
             ax.axvspan(self.hi * 10**0.2, self.right, color="0.95", zorder=0)
+            ticks = [t for t in ticks if t < self.hi / 10**0.5]  # keep "no step" readable
             ticks.append((self.hi * 10**0.2 * self.right) ** 0.5)
         labels = [f"1e{round(math.log10(t))}" for t in ticks]
         if self.slots:
@@ -116,13 +118,27 @@ class _StepAxis:
         ax.minorticks_off()
 
 
+#: Theory guides are drawn above the curves (which are at zorder 3 to 5).
+_GUIDE_Z = 7
+
+
 def _guide(ax: Any, x0: float, y0: float, slope: float, text: str, left: bool) -> None:
     xs = np.array([x0 / 10**0.6, x0 * 10**0.6])
     ys = 4 * y0 * (xs / x0) ** slope
-    ax.plot(xs, ys, color="0.3", lw=1.0, ls="--", zorder=2)
+    ax.plot(xs, ys, color="k", lw=1.3, ls=(0, (4, 2)), zorder=_GUIDE_Z)
     i = 0 if left else 1
     ha = "right" if left else "left"
-    ax.text(xs[i], ys[i], text, fontsize=7, color="0.25", ha=ha, va="center")
+    ax.text(
+        xs[i],
+        ys[i],
+        text,
+        fontsize=8,
+        color="k",
+        ha=ha,
+        va="center",
+        zorder=_GUIDE_Z + 1,
+        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
+    )
 
 
 def _guides(ax: Any, curves: list[tuple[np.ndarray, np.ndarray, int | None]]) -> bool:
@@ -130,13 +146,16 @@ def _guides(ax: Any, curves: list[tuple[np.ndarray, np.ndarray, int | None]]) ->
     the best one), ``h^-1`` where rounding does (well below it). Returns whether any was drawn."""
     drawn_orders: set[int] = set()
     rounding_done = False
+    orders = sorted({c[2] for c in curves if c[2] is not None})
+    # the lowest, the highest and a middle order: enough to read the slopes, few enough to read
+    wanted = {orders[0], orders[len(orders) // 2], orders[-1]} if orders else set()
     for h, e, order in sorted(curves, key=lambda c: c[2] or 0):
         ok = np.isfinite(h) & np.isfinite(e) & (e > 0)
         if ok.sum() < 4:
             continue
         hh, ee = h[ok], e[ok]
         ib = int(np.argmin(ee))
-        if order is not None and order not in drawn_orders:
+        if order in wanted and order not in drawn_orders:
             side = np.flatnonzero((hh > hh[ib] * 3) & (ee < 1e-2))
             if side.size >= 2:
                 j = side[len(side) // 2]
@@ -163,12 +182,36 @@ class _Canvas:
     xaxis: _StepAxis
     slot: dict[str, float]
     styles: Mapping[str, Style]
+    relative: bool = False
+    names: dict[str, str] = field(default_factory=dict)
     handles: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _canvas(acc: pd.DataFrame, labels: pd.DataFrame, styles: Mapping[str, Style]) -> _Canvas:
-    xs_all = acc["step_used"].where(acc["step_used"].notna(), acc["step"]).to_numpy(dtype=float)
+def _point_scale(point_values: Any) -> float:
+    """max(1, max_i |x_i|) of a point written as a list (``"[0.3, 2.0]"``); NaN if unreadable."""
+    try:
+        x = np.abs(np.asarray(json.loads(str(point_values)), dtype=float))
+    except (ValueError, TypeError):
+        return math.nan
+    return float(max(1.0, x.max())) if x.size else math.nan
+
+
+def _steps(g: pd.DataFrame, relative: bool) -> np.ndarray:
+    """The x of each row: the step actually used (the requested one where none was reported);
+    with relative steps, ``step_rel``, and for a method that chose its own step, that step over
+    max(1, |x|)."""
+    used = g["step_used"].where(g["step_used"].notna(), g["step"]).to_numpy(dtype=float)
+    if not relative:
+        return used
+    scale = np.array([_point_scale(v) for v in g["point_values"]], dtype=float)
+    return np.where(g["step_rel"].notna(), g["step_rel"].to_numpy(dtype=float), used / scale)
+
+
+def _canvas(
+    acc: pd.DataFrame, labels: pd.DataFrame, styles: Mapping[str, Style], relative: bool
+) -> _Canvas:
+    xs_all = _steps(acc, relative)
     xs_all = xs_all[np.isfinite(xs_all) & (xs_all > 0)]
     errs = acc["rel_error"].to_numpy(dtype=float)
     pos = errs[np.isfinite(errs) & (errs > 0)]
@@ -183,11 +226,14 @@ def _canvas(acc: pd.DataFrame, labels: pd.DataFrame, styles: Mapping[str, Style]
         slots=len(exact),
     )
     slot = {lab: xaxis.slot(k) for k, lab in enumerate(exact)}
-    return _Canvas(ylo, yhi, xaxis, slot, styles)
+    return _Canvas(ylo, yhi, xaxis, slot, styles, relative)
 
 
-def _draw_swept(ax: Any, cv: _Canvas, label: str, g: pd.DataFrame, x: np.ndarray) -> tuple:
-    """A step-swept label: its curve, the best step starred. Returns the curve for the guides."""
+def _draw_swept(
+    ax: Any, cv: _Canvas, label: str, g: pd.DataFrame, x: np.ndarray, k: int = 0
+) -> tuple:
+    """A step-swept label (the ``k``-th of its panel, to offset its markers from the others'):
+    its curve, the best step starred. Returns the curve for the guides."""
     st = cv.styles.get(label, DEFAULT_STYLE)
     e = g["rel_error"].to_numpy(dtype=float)
     ok = (g["status"] == Status.OK).to_numpy()
@@ -199,6 +245,7 @@ def _draw_swept(ax: Any, cv: _Canvas, label: str, g: pd.DataFrame, x: np.ndarray
         back[1:] = x[1:] > np.fmin.accumulate(x)[:-1]
     lone = shown & back
     ax.plot(x[lone], e[lone], ls="", color=st.color, marker=st.marker, ms=4)
+    every = max(1, len(x) // 6)
     ax.plot(
         x,
         np.where(shown & ~back, e, np.nan),
@@ -206,12 +253,13 @@ def _draw_swept(ax: Any, cv: _Canvas, label: str, g: pd.DataFrame, x: np.ndarray
         ls=st.linestyle,
         lw=1.1,
         marker=st.marker,
-        ms=3,
-        markevery=max(1, len(x) // 8),
+        ms=4,
+        mfc="white",
+        markevery=(k % every, every),
         zorder=3,
     )
-    cv.handles[label] = Line2D(
-        [], [], color=st.color, ls=st.linestyle, lw=1.1, marker=st.marker, ms=4
+    cv.handles[cv.names.get(label, label)] = Line2D(
+        [], [], color=st.color, ls=st.linestyle, lw=1.1, marker=st.marker, ms=4, mfc="white"
     )
     i = best_on_curve(np.where(ok, e, np.nan))[0]
     if i >= 0 and shown[i]:
@@ -243,7 +291,7 @@ def _draw_single(ax: Any, cv: _Canvas, label: str, g: pd.DataFrame, x: np.ndarra
         mew=0.6,
         zorder=5,
     )
-    cv.handles[label] = Line2D(
+    cv.handles[cv.names.get(label, label)] = Line2D(
         [], [], ls="", marker=st.marker, ms=7, color=st.color, mec="k", mew=0.6
     )
     return x
@@ -281,18 +329,21 @@ def _draw_panel(ax: Any, cv: _Canvas, acc: pd.DataFrame, labels: list[str]) -> N
     ax.axhline(EPS, color="k", lw=0.8, ls=":", zorder=1)
     cv.extra["machine epsilon"] = Line2D([], [], color="k", lw=0.8, ls=":")
     curves = []
-    for label in labels:
-        g = acc[acc["label"] == label].sort_values("step", ascending=False)
+    col = "step_rel" if cv.relative else "step"
+    for k, label in enumerate(labels):
+        g = acc[acc["label"] == label].sort_values(col, ascending=False)
         if g.empty:
             continue
-        x = g["step_used"].where(g["step_used"].notna(), g["step"]).to_numpy(dtype=float)
+        x = _steps(g, cv.relative)
         if g["kind"].iloc[0] in _SWEPT:
-            curves.append(_draw_swept(ax, cv, label, g, x))
+            curves.append(_draw_swept(ax, cv, label, g, x, k))
         else:
             x = _draw_single(ax, cv, label, g, x)
         _draw_edges(ax, cv, label, g, x)
     if _guides(ax, curves):
-        cv.extra["theory slopes"] = Line2D([], [], color="0.3", lw=1.0, ls="--")
+        cv.extra["theory slope: $h^p$ truncation,\n$h^{-1}$ rounding"] = Line2D(
+            [], [], color="k", lw=1.3, ls=(0, (4, 2))
+        )
 
 
 def _row_legend(ax: Any, cv: _Canvas) -> None:
@@ -308,6 +359,35 @@ def _row_legend(ax: Any, cv: _Canvas) -> None:
     )
 
 
+def _merged_names(acc: pd.DataFrame, labels: pd.DataFrame, col: str) -> dict[str, str]:
+    """Swept labels whose errors are identical at every step and point of the figure: the first
+    (display order) -> its legend name, ``"a\n= b"``; the others are left out of the figure."""
+    curves = {}
+    for label in labels.loc[labels["kind"].isin(_SWEPT), "label"]:
+        g = acc[acc["label"] == label].sort_values(["point", col])
+        ok = (g["status"] == Status.OK).to_numpy()
+        y = np.where(ok, g["rel_error"].to_numpy(dtype=float), np.nan)
+        curves[label] = (np.column_stack([g["point"].to_numpy(dtype=float), g[col]]), y)
+    return {grp[0]: "\n= ".join(grp) for grp in identical_curves(curves) if len(grp) > 1}
+
+
+def _label_panels(ax: Any, last_row: bool, first_col: bool, text: tuple[str, str, str]) -> None:
+    """Title (if given), x label of the last row, y label of the first column."""
+    title, xlabel, ylabel = text
+    if title:
+        ax.set_title(title, fontsize=9)
+    if last_row:
+        ax.set_xlabel(xlabel, fontsize=8)
+    else:
+        ax.tick_params(labelbottom=False)
+    if first_col:
+        ax.set_ylabel(f"{ylabel}\nrelative error (max-norm)", fontsize=8)
+
+
+_XLABEL_REL = "relative step h / max(1, |x|)"
+_XLABEL_ABS = "step h actually used (largest over coordinates)"
+
+
 def plot_error_vs_step(
     df: pd.DataFrame, problem: str, *, styles: Mapping[str, Style] | None = None
 ) -> Figure:
@@ -315,10 +395,15 @@ def plot_error_vs_step(
 
     One column of panels per evaluation point. One row per family of step methods (families with
     fewer than four labels share a row), then a row for methods measured once per point: adaptive
-    ones as a marker at the step they chose, exact ones in the "no step" zone at the right. Step
-    methods are drawn against the step actually used (``step_used``; the requested step where the
-    method reported none), the best step starred. Dashed grey guides show the theory slopes
-    ``h^p`` (truncation) and ``h^-1`` (rounding); the dotted black line is machine epsilon.
+    ones as a marker at the step they chose, exact ones in the "no step" zone at the right. When
+    the table has relative steps (``step_rel``), the x axis is the relative step
+    ``h / max(1, |x|)`` (an adaptive method's own step divided by max(1, |x|)); otherwise the
+    step actually used (``step_used``; the requested step where the method reported none). The
+    best step is starred. Dashed black guides, drawn above the curves and labelled, show the
+    theory slopes ``h^p`` (truncation) and ``h^-1`` (rounding); the dotted line is machine
+    epsilon. Colour is the accuracy order, marker and line style the method. Curves with
+    identical errors at every step and point are drawn once, named together
+    (``"a\n= b"``), and the title says so.
 
     Parameters
     ----------
@@ -338,28 +423,33 @@ def plot_error_vs_step(
     acc = acc[(acc["problem"] == problem) & (acc["status"] != Status.SKIPPED)]
     if acc.empty:
         raise ValueError(f"`problem` {problem!r} has no point measurements in the table.")
+    relative = step_column(df) == "step_rel"
     labels = label_table(acc)
+    names = _merged_names(acc, labels, "step_rel" if relative else "step")
+    hidden = {n for name in names.values() for n in name.split("\n= ")[1:]}
+    labels = labels[~labels["label"].isin(hidden)]
     groups = _panel_groups(labels)
     points = sorted(int(p) for p in acc["point"].dropna().unique())
     point_text = acc.drop_duplicates("point").set_index("point")["point_values"]
     nrows, ncols = len(groups), len(points)
-    fig = Figure(figsize=(4.8 * ncols + 3.6, 2.9 * nrows + 0.9), layout="constrained")
+    fig = Figure(figsize=(4.8 * ncols + 3.9, 2.9 * nrows + 1.0), layout="constrained")
     axes = np.array(fig.subplots(nrows, ncols, sharey=True, squeeze=False))
     tags = acc["tags"].iloc[0].replace(";", ", ")
-    fig.suptitle(f"{problem}: relative error against step   (tags: {tags})", fontsize=11)
-    shared = _canvas(acc, labels, styles)
+    note = (
+        ("\ncurves with identical errors are drawn once, named together (a = b; equal to 6 digits)")
+        if names
+        else ""
+    )
+    fig.suptitle(f"{problem}: relative error against step   (tags: {tags}){note}", fontsize=11)
+    shared = _canvas(acc, labels, styles, relative)
+    shared.names.update(names)
     for r, (group_name, group_labels) in enumerate(groups):
         cv = replace(shared, handles={}, extra={})  # a legend per row
         for c, point in enumerate(points):
             ax = axes[r, c]
             _draw_panel(ax, cv, acc[acc["point"] == point], group_labels)
-            if r == 0:
-                ax.set_title(f"x = {point_text.get(point, point)}", fontsize=9)
-            if r == nrows - 1:
-                ax.set_xlabel("step h actually used (largest over coordinates)", fontsize=8)
-            else:
-                ax.tick_params(labelbottom=False)
-            if c == 0:
-                ax.set_ylabel(f"{group_name}\nrelative error (max-norm)", fontsize=8)
+            title = f"x = {point_text.get(point, point)}" if r == 0 else ""
+            xlabel = _XLABEL_REL if relative else _XLABEL_ABS
+            _label_panels(ax, r == nrows - 1, c == 0, (title, xlabel, group_name))
         _row_legend(axes[r, -1], cv)
     return fig

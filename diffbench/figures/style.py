@@ -1,8 +1,11 @@
-"""How methods look in every figure: a colour per family, shades and markers per variant.
+"""How methods look in every figure: colour encodes the accuracy order, marker and line style the
+method (the differencing scheme), so 17 finite differences stay apart and nobody needs to tell
+shades of one hue apart.
 
-Colours come from the family's declared colormap (:attr:`methods.capabilities.Family.colormap`),
-and families are listed in their declared display order; both are read from the ``family``
-column of the table, so a method looks the same in every figure of a report.
+Colours are the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies),
+one per accuracy order (the table's ``order`` column); a method without an order is dark grey.
+Markers and line styles go through the method names (``method`` column) in label display order.
+Both are assigned from the whole table, so a method looks the same in every figure of a report.
 
 Conventions shared by the figures: a zero error cannot sit on a log axis, so it is a marker on
 the bottom edge ("exact zero"), never padded with ``+1e-16``; a NaN estimate or a raised error
@@ -17,10 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
 from matplotlib.transforms import blended_transform_factory
-
-from methods.capabilities import Family
 
 from ..analysis import label_table
 
@@ -28,15 +28,29 @@ __all__ = [
     "Style",
     "DEFAULT_STYLE",
     "method_styles",
-    "family_colormap",
+    "order_color",
+    "ORDER_COLORS",
     "figure_name",
     "edge_marks",
 ]
 
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">")
 _LINESTYLES = ("-", "--", "-.", ":")
+#: Okabe-Ito colours, one per accuracy order 1, 2, ..., 8 (then again).
+ORDER_COLORS = (
+    "#D55E00",  # vermillion
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#8C6D1F",  # dark yellow (Okabe-Ito yellow darkened to read on white)
+    "#000000",  # black
+)
+#: Colour of a method without an accuracy order (exact, most adaptive methods).
+NO_ORDER_COLOR = "#555555"
 #: Colour of the "exact zero" markers.
-ZERO_COLOR = "#2ca02c"
+ZERO_COLOR = "#009E73"
 
 
 @dataclass(frozen=True)
@@ -52,23 +66,24 @@ class Style:
 DEFAULT_STYLE = Style("0.5", "o", "-")
 
 
-def family_colormap(family: str) -> str:
-    """The colormap of a family (``Greys`` for a name that is not a declared family).
+def order_color(order: Any) -> str:
+    """The colour of an accuracy order (:data:`ORDER_COLORS`); :data:`NO_ORDER_COLOR` without one.
 
     Examples
     --------
-    >>> family_colormap("complex-step"), family_colormap("unknown")
-    ('Purples', 'Greys')
+    >>> order_color(2), order_color(None), order_color(float("nan"))
+    ('#0072B2', '#555555', '#555555')
     """
     try:
-        return Family(family).colormap
-    except ValueError:
-        return "Greys"
+        k = int(order)
+    except (TypeError, ValueError):
+        return NO_ORDER_COLOR
+    return ORDER_COLORS[(k - 1) % len(ORDER_COLORS)] if k >= 1 else NO_ORDER_COLOR
 
 
 def method_styles(df: pd.DataFrame) -> dict[str, Style]:
-    """A :class:`Style` per method label: family colormap, a shade per label, a marker and line
-    style per method name within the family.
+    """A :class:`Style` per method label: colour by accuracy order (:func:`order_color`), marker
+    and line style by method name (variants of one method with the same order: another marker).
 
     Computed from every label in ``df``; pass the same mapping to every figure of a report.
 
@@ -77,19 +92,21 @@ def method_styles(df: pd.DataFrame) -> dict[str, Style]:
     dict
         Label -> :class:`Style`.
     """
+    labels = label_table(df)
+    names = list(dict.fromkeys(labels["method"]))
+    orders = labels["order"] if "order" in labels.columns else pd.Series(None, index=labels.index)
     styles: dict[str, Style] = {}
-    for family, group in label_table(df).groupby("family", sort=False):
-        cmap = colormaps[family_colormap(family)]
-        n = len(group)
-        shades = np.linspace(0.95, 0.5, n) if n > 1 else [0.8]
-        names = list(dict.fromkeys(group["method"]))
-        for shade, (_, row) in zip(shades, group.iterrows(), strict=True):
-            k = names.index(row["method"])
-            styles[row["label"]] = Style(
-                color=cmap(float(shade)),
-                marker=_MARKERS[k % len(_MARKERS)],
-                linestyle=_LINESTYLES[k % len(_LINESTYLES)],
-            )
+    seen: dict[tuple[str, str], int] = {}
+    for (_, row), order in zip(labels.iterrows(), orders, strict=True):
+        k = names.index(row["method"])
+        color = order_color(None if order is pd.NA else order)
+        # variants of one method with the same order (same colour) get another marker
+        j = seen[row["method"], color] = seen.get((row["method"], color), -1) + 1
+        styles[row["label"]] = Style(
+            color=color,
+            marker=_MARKERS[(k + 5 * j) % len(_MARKERS)],
+            linestyle=_LINESTYLES[(k // len(_MARKERS) + k) % len(_LINESTYLES)],
+        )
     return styles
 
 
