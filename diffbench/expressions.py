@@ -9,6 +9,16 @@ seen by ``sympify``.
 Allowed: integer and float literals, the declared variables, ``+ - * / **``, unary ``+``/``-``,
 parentheses, calls of the functions in :data:`FUNCTIONS` with positional arguments, and the
 constants in :data:`CONSTANTS`. Everything else is rejected with a ``ValueError`` naming it.
+
+Every function stays as written: ``expm1``, ``log1p``, ``log2`` and ``log10`` are SymPy's
+C functions (:mod:`sympy.codegen.cfunctions`), never rewritten as ``exp(a) - 1`` or
+``log(1 + a)``, so the numpy callable calls ``numpy.expm1`` and ``expm1(x)/x`` at ``1e-12`` is
+``1.0000000000005``, not ``1.0000889``; ``cbrt`` is the real cube root (:class:`cbrt`,
+``numpy.cbrt``), defined for negative arguments.
+
+Messages name the parameter as the caller knows it: ``text`` and ``variables`` by default,
+``--expr`` and ``--vars`` from the command line (the ``text_name`` and ``variables_name``
+arguments).
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import sympy
+from sympy.codegen import cfunctions
 
 __all__ = [
     "CONSTANTS",
@@ -28,6 +39,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_EXPONENT",
     "MAX_LENGTH",
+    "cbrt",
     "expression_function",
     "parse_expression",
     "parse_variables",
@@ -47,6 +59,40 @@ def _log(*args: Any) -> sympy.Expr:
     return sympy.log(*args)
 
 
+class cbrt(sympy.Function):  # noqa: N801 (the name users write)
+    """The real cube root, ``sign(a) |a|^(1/3)`` (``numpy.cbrt``; SymPy's ``cbrt`` is complex
+    for negative ``a``).
+
+    Examples
+    --------
+    >>> a = sympy.Symbol("a", real=True)
+    >>> cbrt(sympy.Integer(-8)), cbrt(a).diff(a)
+    (-2, 1/(3*cbrt(a)**2))
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, a: Any) -> Any:
+        if a.is_Number:
+            return sympy.real_root(a, 3)
+        return None
+
+    def fdiff(self, argindex: int = 1) -> Any:
+        return 1 / (3 * cbrt(self.args[0]) ** 2)
+
+    def _eval_is_real(self) -> Any:
+        return self.args[0].is_real
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"{printer._module_format('numpy.cbrt')}({printer._print(self.args[0])})"
+
+    def _mpmathcode(self, printer: Any) -> str:
+        a = printer._print(self.args[0])
+        sign, root = printer._module_format("mpmath.sign"), printer._module_format("mpmath.cbrt")
+        return f"({sign}({a})*{root}(abs({a})))"
+
+
 # name -> (SymPy builder, accepted numbers of arguments)
 FUNCTIONS: dict[str, tuple[Callable[..., Any], tuple[int, ...]]] = {
     "sin": (sympy.sin, (1,)),
@@ -63,13 +109,13 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], tuple[int, ...]]] = {
     "acosh": (sympy.acosh, (1,)),
     "atanh": (sympy.atanh, (1,)),
     "exp": (sympy.exp, (1,)),
-    "expm1": (lambda a: sympy.exp(a) - 1, (1,)),
+    "expm1": (cfunctions.expm1, (1,)),
     "log": (_log, (1, 2)),
-    "log1p": (lambda a: sympy.log(1 + a), (1,)),
-    "log10": (lambda a: sympy.log(a, 10), (1,)),
-    "log2": (lambda a: sympy.log(a, 2), (1,)),
+    "log1p": (cfunctions.log1p, (1,)),
+    "log10": (cfunctions.log10, (1,)),
+    "log2": (cfunctions.log2, (1,)),
     "sqrt": (sympy.sqrt, (1,)),
-    "cbrt": (sympy.cbrt, (1,)),
+    "cbrt": (cbrt, (1,)),
     "abs": (sympy.Abs, (1,)),
     "sign": (sympy.sign, (1,)),
     "erf": (sympy.erf, (1,)),
@@ -124,8 +170,12 @@ _NODE_NAMES = {
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-def parse_variables(variables: str | Sequence[str]) -> tuple[str, ...]:
+def parse_variables(
+    variables: str | Sequence[str], *, variables_name: str = "`variables`"
+) -> tuple[str, ...]:
     """Check variable names (a sequence, or one comma-separated string) and return them.
+
+    ``variables_name`` is how messages name the parameter (``--vars`` on the command line).
 
     Names must be plain identifiers, distinct, not Python keywords, not start with ``__``, and
     not be a function or constant name of the expression language.
@@ -135,30 +185,31 @@ def parse_variables(variables: str | Sequence[str]) -> tuple[str, ...]:
     >>> parse_variables("q, chi,delta")
     ('q', 'chi', 'delta')
     """
+    vname = variables_name
     if isinstance(variables, str):
         names = [v.strip() for v in variables.split(",")]
     elif isinstance(variables, Sequence):
         names = list(variables)
     else:
         raise TypeError(
-            f"`variables` must be a sequence of names or a comma-separated string, "
+            f"{vname} must be a sequence of names or a comma-separated string, "
             f"got {type(variables).__name__}."
         )
     if not names or names == [""]:
-        raise ValueError("`variables` must name at least one variable.")
+        raise ValueError(f"{vname} must name at least one variable.")
     for name in names:
         if not isinstance(name, str) or not _NAME.match(name):
-            raise ValueError(f"`variables`: {name!r} is not a valid variable name.")
+            raise ValueError(f"{vname}: {name!r} is not a valid variable name.")
         if keyword.iskeyword(name) or name.startswith("__"):
-            raise ValueError(f"`variables`: {name!r} is a reserved name.")
+            raise ValueError(f"{vname}: {name!r} is a reserved name.")
         if name in FUNCTIONS or name in CONSTANTS:
             raise ValueError(
-                f"`variables`: {name!r} is the name of a function or constant of the expression "
+                f"{vname}: {name!r} is the name of a function or constant of the expression "
                 "language; rename the variable."
             )
     dup = sorted({v for v in names if names.count(v) > 1})
     if dup:
-        raise ValueError(f"`variables`: repeated name(s) {', '.join(dup)}.")
+        raise ValueError(f"{vname}: repeated name(s) {', '.join(dup)}.")
     return tuple(names)
 
 
@@ -170,16 +221,17 @@ def _symbols(names: Sequence[str]) -> tuple[sympy.Symbol, ...]:
 class _Builder:
     """Walk a whitelisted ``ast`` tree and build the SymPy expression."""
 
-    def __init__(self, text: str, symbols: dict[str, sympy.Symbol]) -> None:
+    def __init__(self, text: str, symbols: dict[str, sympy.Symbol], tname: str) -> None:
         self.text = text
         self.symbols = symbols
+        self.tname = tname
 
     def refuse(self, node: ast.AST, what: str) -> ValueError:
         col = getattr(node, "col_offset", None)
         segment = ast.get_source_segment(self.text, node) if col is not None else None
         where = f" at column {col + 1}" if col is not None else ""
         shown = f": {segment[:60]!r}" if segment else ""
-        return ValueError(f"`text`: not allowed: {what}{where}{shown}.")
+        return ValueError(f"{self.tname}: not allowed: {what}{where}{shown}.")
 
     def build(self, node: ast.AST, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
@@ -292,7 +344,13 @@ class _Builder:
         return value
 
 
-def parse_expression(text: str, variables: str | Sequence[str]) -> sympy.Expr:
+def parse_expression(
+    text: str,
+    variables: str | Sequence[str],
+    *,
+    text_name: str = "`text`",
+    variables_name: str = "`variables`",
+) -> sympy.Expr:
     """Parse a formula into a SymPy expression without executing any of it.
 
     Parameters
@@ -303,6 +361,8 @@ def parse_expression(text: str, variables: str | Sequence[str]) -> sympy.Expr:
     variables : sequence of str, or str
         The variable names, in order (a comma-separated string is accepted). They become real
         SymPy symbols (``sympy.Symbol(name, real=True)``).
+    text_name, variables_name : str
+        How messages name the two parameters (the command line passes ``--expr``, ``--vars``).
 
     Returns
     -------
@@ -329,41 +389,52 @@ def parse_expression(text: str, variables: str | Sequence[str]) -> sympy.Expr:
     ...
     ValueError: `text`: not allowed: calling '__import__' (allowed functions: ...
     """
+    tname = text_name
     if not isinstance(text, str):
-        raise TypeError(f"`text` must be a string, got {type(text).__name__}.")
-    names = parse_variables(variables)
+        raise TypeError(f"{tname} must be a string, got {type(text).__name__}.")
+    names = parse_variables(variables, variables_name=variables_name)
     if len(text) > MAX_LENGTH:
         raise ValueError(
-            f"`text` is {len(text)} characters long; at most {MAX_LENGTH} are allowed."
+            f"{tname} is {len(text)} characters long; at most {MAX_LENGTH} are allowed."
         )
     if not text.strip():
-        raise ValueError("`text` is empty.")
+        raise ValueError(f"{tname} is empty.")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise ValueError(
-            f"`text` is not a valid formula: {exc.msg} (column {exc.offset})."
+            f"{tname} is not a valid formula: {exc.msg} (column {exc.offset})."
         ) from None
     except (ValueError, RecursionError, MemoryError) as exc:
-        raise ValueError(f"`text` could not be parsed: {type(exc).__name__}: {exc}") from None
-    builder = _Builder(text.strip(), dict(zip(names, _symbols(names), strict=True)))
+        raise ValueError(f"{tname} could not be parsed: {type(exc).__name__}: {exc}") from None
+    builder = _Builder(text.strip(), dict(zip(names, _symbols(names), strict=True)), tname)
     try:
         expr = builder.build(tree.body)
     except RecursionError:
-        raise ValueError(f"`text` is nested too deeply (at most {MAX_DEPTH} levels).") from None
+        raise ValueError(f"{tname} is nested too deeply (at most {MAX_DEPTH} levels).") from None
     if not isinstance(expr, sympy.Expr):  # cannot happen: every node builds a SymPy object
-        raise ValueError(f"`text` did not give a mathematical expression: {text.strip()!r}.")
+        raise ValueError(f"{tname} did not give a mathematical expression: {text.strip()!r}.")
     if expr.has(sympy.I):
         raise ValueError(
-            f"`text` is not real-valued (a negative number to a fractional power?): {expr}."
+            f"{tname} is not real-valued (a negative number to a fractional power?): {expr}."
         )
     if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-        raise ValueError(f"`text` is undefined (division by zero?): {text.strip()!r} gives {expr}.")
+        raise ValueError(
+            f"{tname} is undefined (division by zero?): {text.strip()!r} gives {expr}."
+        )
     return expr
 
 
-def expression_function(text: str, variables: str | Sequence[str]) -> Any:
+def expression_function(
+    text: str,
+    variables: str | Sequence[str],
+    *,
+    text_name: str = "`text`",
+    variables_name: str = "`variables`",
+) -> Any:
     """Parse ``text`` (see :func:`parse_expression`) into a :class:`methods.SymbolicFunction`.
+
+    ``text_name`` and ``variables_name`` name the parameters in messages.
 
     Examples
     --------
@@ -374,6 +445,6 @@ def expression_function(text: str, variables: str | Sequence[str]) -> Any:
     """
     from methods import SymbolicFunction
 
-    names = parse_variables(variables)
-    expr = parse_expression(text, names)
+    names = parse_variables(variables, variables_name=variables_name)
+    expr = parse_expression(text, names, text_name=text_name, variables_name=variables_name)
     return SymbolicFunction(expr, _symbols(names))

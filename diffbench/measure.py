@@ -105,6 +105,13 @@ class Measurement:
     value : numpy.ndarray or None
         The estimate: the gradient (shape ``(n,)``) at a point, the gradients at the region's
         nodes (shape ``(m, n)``) on a grid; None if the method raised.
+    estimate : methods.Estimate or None
+        The method's whole :class:`methods.Estimate` (per-coordinate steps and error
+        estimates) from :func:`measure_gradient`; None on a grid or if the method raised. Not
+        compared, not a column.
+    exception : BaseException or None
+        What the method raised (:func:`measure_gradient`), None otherwise. Not compared, not a
+        column.
     """
 
     status: Status
@@ -115,6 +122,8 @@ class Measurement:
     nfev: int | None = None
     message: str = ""
     value: np.ndarray | None = field(default=None, compare=False, repr=False)
+    estimate: Any = field(default=None, compare=False, repr=False)
+    exception: BaseException | None = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -164,8 +173,10 @@ def measure_gradient(
     Measurement
         ``error`` if the method raised, ``non-finite`` if the estimate has NaN coordinates,
         else ``ok`` with the errors; ``nfev``, ``step_used`` and ``error_estimate`` are read from
-        the method's :class:`methods.Estimate`. Warnings are caught; the first one is quoted in a
-        ``non-finite`` message.
+        the method's :class:`methods.Estimate` (kept whole in ``estimate``; what the method
+        raised in ``exception``). Warnings are caught; the first one is quoted in a
+        ``non-finite`` message. Only ``Exception`` is caught: ``KeyboardInterrupt``,
+        ``SystemExit`` and other ``BaseException`` pass through.
 
     Examples
     --------
@@ -180,13 +191,14 @@ def measure_gradient(
         try:
             est = method.gradient(f, x, step=step)
         except Exception as exc:
-            return Measurement(Status.ERROR, message=one_line(exc))
+            return Measurement(Status.ERROR, message=one_line(exc), exception=exc)
     value = np.asarray(est.value, dtype=float)
     common = dict(
         step_used=_largest(est.step),
         error_estimate=_largest(est.error_estimate),
         nfev=est.nfev,
         value=value,
+        estimate=est,
     )
     if np.any(np.isnan(value)):
         bad = int(np.isnan(value).sum())

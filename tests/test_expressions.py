@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import mpmath
 import numpy as np
 import pytest
 import sympy
@@ -18,6 +19,7 @@ from diffbench.expressions import (
     parse_expression,
     parse_variables,
 )
+from diffbench.truth import exact_gradient
 
 X, Y = sympy.Symbol("x", real=True), sympy.Symbol("y", real=True)
 
@@ -208,3 +210,140 @@ def test_hostile_input_is_rejected_or_pure_and_never_executes(tmp_path: object, 
         assert expr.free_symbols <= {X, Y}
         assert "open" not in str(expr) and "import" not in str(expr)
     assert os.listdir(sandbox) == [], f"{text!r} created {os.listdir(sandbox)}"
+
+
+# -- every function stays as written, and is right at tiny and huge arguments --------------------
+_MP = {  # name -> (mpmath function, its derivative), written independently of SymPy
+    "sin": (mpmath.sin, mpmath.cos),
+    "cos": (mpmath.cos, lambda a: -mpmath.sin(a)),
+    "tan": (mpmath.tan, lambda a: mpmath.sec(a) ** 2),
+    "asin": (mpmath.asin, lambda a: 1 / mpmath.sqrt(1 - a**2)),
+    "acos": (mpmath.acos, lambda a: -1 / mpmath.sqrt(1 - a**2)),
+    "atan": (mpmath.atan, lambda a: 1 / (1 + a**2)),
+    "sinh": (mpmath.sinh, mpmath.cosh),
+    "cosh": (mpmath.cosh, mpmath.sinh),
+    "tanh": (mpmath.tanh, lambda a: mpmath.sech(a) ** 2),
+    "asinh": (mpmath.asinh, lambda a: 1 / mpmath.sqrt(1 + a**2)),
+    "acosh": (mpmath.acosh, lambda a: 1 / mpmath.sqrt(a**2 - 1)),
+    "atanh": (mpmath.atanh, lambda a: 1 / (1 - a**2)),
+    "exp": (mpmath.exp, mpmath.exp),
+    "expm1": (mpmath.expm1, mpmath.exp),
+    "log": (mpmath.log, lambda a: 1 / a),
+    "log1p": (mpmath.log1p, lambda a: 1 / (1 + a)),
+    "log10": (mpmath.log10, lambda a: 1 / (a * mpmath.log(10))),
+    "log2": (lambda a: mpmath.log(a, 2), lambda a: 1 / (a * mpmath.log(2))),
+    "sqrt": (mpmath.sqrt, lambda a: 1 / (2 * mpmath.sqrt(a))),
+    "cbrt": (
+        lambda a: mpmath.sign(a) * mpmath.cbrt(abs(a)),
+        lambda a: 1 / (3 * mpmath.cbrt(a * a)),
+    ),
+    "abs": (abs, mpmath.sign),
+    "sign": (mpmath.sign, lambda a: 0),
+    "erf": (mpmath.erf, lambda a: 2 / mpmath.sqrt(mpmath.pi) * mpmath.exp(-(a**2))),
+    "erfc": (mpmath.erfc, lambda a: -2 / mpmath.sqrt(mpmath.pi) * mpmath.exp(-(a**2))),
+}
+_POINTS = {  # tiny and huge arguments inside each domain (and where float64 results are finite)
+    "sin": [1e-300, -3e-8, 1e8],
+    "cos": [1e-300, 1e8],
+    "tan": [1e-300, 1.5],
+    "asin": [1e-300, 0.999999],
+    "acos": [1e-300, -0.999999],
+    "atan": [1e-300, 1e300],
+    "sinh": [1e-300, 700.0],
+    "cosh": [1e-300, -700.0],
+    "tanh": [1e-300, 18.0],
+    "asinh": [1e-300, 1e300],
+    "acosh": [1.0 + 1e-10, 1e300],
+    "atanh": [1e-300, 0.999999],
+    "exp": [-700.0, 1e-300, 700.0],
+    "expm1": [1e-300, -1e-12, 700.0],
+    "log": [1e-300, 1.0 + 1e-12, 1e300],
+    "log1p": [1e-300, -1e-12, 1e300],
+    "log10": [1e-300, 1e300],
+    "log2": [1e-300, 1e300],
+    "sqrt": [1e-300, 1e300],
+    "cbrt": [1e-300, -8.0, -1e300],
+    "abs": [-1e-300, 1e300],
+    "sign": [-1e-300, 1e300],
+    "erf": [1e-300, 3.0],
+    "erfc": [1e-300, 20.0],
+}
+
+
+def _close(got: float, want: mpmath.mpf, rel: float) -> bool:
+    want = float(want)
+    return abs(got - want) <= rel * abs(want) or got == want
+
+
+def test_every_one_argument_function_is_checked() -> None:
+    one = {name for name, (_, arities) in FUNCTIONS.items() if 1 in arities}
+    assert one == set(_MP) == set(_POINTS)
+
+
+@pytest.mark.parametrize(("name", "point"), [(n, p) for n in _POINTS for p in _POINTS[n]])
+def test_functions_stay_as_written_and_are_accurate(name: str, point: float) -> None:
+    f = expression_function(f"{name}(x)", "x")
+    assert f.expr.func.__name__ in (name, "Abs", "Pow") and f.expr.func is not sympy.Add
+    fn, deriv = _MP[name]
+    with mpmath.workdps(60):
+        a = mpmath.mpf(point)
+        value, slope = fn(a), deriv(a)
+    assert _close(float(f(np.array([point]))), value, 1e-15), (name, point)
+    if name == "sign":  # its derivative is a DiracDelta, which mpmath cannot evaluate
+        return
+    grad = exact_gradient(f.expr, f.symbols, np.array([point]))
+    assert _close(float(grad[0]), slope, 1e-15), (name, point)
+
+
+@pytest.mark.parametrize(
+    ("text", "point", "value", "slope"),
+    [
+        # the cancellations that rewriting would bring back
+        ("expm1(x)/x", 1e-12, lambda a: mpmath.expm1(a) / a, None),
+        ("log1p(x)/x", 1e-12, lambda a: mpmath.log1p(a) / a, None),
+        (
+            "x*expm1(x)",
+            1e-200,
+            lambda a: a * mpmath.expm1(a),
+            lambda a: mpmath.expm1(a) + a * mpmath.exp(a),
+        ),
+        (
+            "log(x, 2) + log2(x)",
+            1e300,
+            lambda a: 2 * mpmath.log(a, 2),
+            lambda a: 2 / (a * mpmath.log(2)),
+        ),
+        ("atan2(x, 2)", 1e-300, lambda a: mpmath.atan2(a, 2), None),
+        ("max(x, 2*x)", 3.0, lambda a: 2 * a, None),
+    ],
+)
+def test_formulas_keep_their_accuracy(text: str, point: float, value, slope) -> None:
+    f = expression_function(text, "x")
+    with mpmath.workdps(60):
+        a = mpmath.mpf(point)
+        want = value(a)
+        want_slope = mpmath.diff(value, a) if slope is None else slope(a)
+    assert _close(float(f(np.array([point]))), want, 1e-15), text
+    grad = exact_gradient(f.expr, f.symbols, np.array([point]))
+    assert _close(float(grad[0]), want_slope, 1e-14), text
+
+
+def test_expm1_over_x_is_not_rewritten() -> None:
+    f = expression_function("expm1(x)/x", "x")
+    assert "expm1" in str(f.expr) and "exp(x) - 1" not in str(f.expr)
+    assert abs(float(f(np.array([1e-12]))) - 1.0000000000005) <= 1e-15
+    g = expression_function("log1p(x)", "x")
+    assert str(g.expr) == "log1p(x)"
+
+
+def test_cli_messages_name_the_options(capsys: pytest.CaptureFixture) -> None:
+    from diffbench.chooser.cli import main
+
+    rc = main(["choose", "--expr", "open('x')", "--vars", "x", "--at", "1"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--expr: not allowed: calling 'open'" in err and "`text`" not in err
+    rc = main(["choose", "--expr", "x", "--vars", "x,x", "--at", "1,2"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--vars: repeated name(s) x" in err and "`variables`" not in err
+    rc = main(["choose", "--expr", "x +", "--vars", "x", "--at", "1"])
+    assert "--expr is not a valid formula" in capsys.readouterr().err

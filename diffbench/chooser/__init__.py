@@ -1,11 +1,13 @@
 """The chooser: which differentiation method should *your* code use? Measured on your ``f``.
 
 ``choose(f, x)`` probes ``f`` at ``x``, fixes a reference gradient, measures every applicable
-registered method (sweeping the step of the step methods) and ranks them: those that meet the
-error target first, then by cost, then by robustness. ``diffbench choose ...`` is its command
-line. Public names: :func:`choose`, :class:`Choice`, :class:`Candidate`, :class:`Probes`,
-:class:`Reference`, :data:`NOISY_RELATIVE`; they are loaded on first use, so that importing the
-command line (:mod:`diffbench.chooser.cli`) stays cheap.
+registered method (sweeping the step of the step methods) and ranks them on counted quantities:
+those that meet the error target first, then by evaluations of ``f``, then by robustness, then a
+fixed order; time only where it differs by a factor 2 in interleaved timing rounds. A time limit
+plans how much work is done (never what is recommended among what was measured).
+``diffbench choose ...`` is its command line. Public names: :func:`choose`, :class:`Choice`,
+:class:`Candidate`, :class:`Probes`, :class:`Reference`, :data:`NOISY_RELATIVE`; they are loaded
+on first use, so that importing the command line (:mod:`diffbench.chooser.cli`) stays cheap.
 
 Layout (each module imports only modules listed above it; ``text`` names the types of
 ``results`` and ``running`` in annotations only):
@@ -21,18 +23,23 @@ Layout (each module imports only modules listed above it; ``text`` names the typ
     The records :func:`choose` returns: ``Choice``, ``Candidate``, ``Probes``, ``Reference``
     (their string attributes are made by ``text`` from their data).
 ``running``
-    One timed gradient call that never raises (``Run``), ``f`` on a subset of coordinates,
-    synthetic noise, a method's settings, the error against the reference
-    (:func:`diffbench.metrics.gradient_error`), the step argument for a relative step.
+    One timed gradient call through :func:`diffbench.measure.measure_gradient` that never
+    raises (``Run``); the chooser's timer and clock (``timed``, ``clock``); ``Meter``, which
+    counts ``f``'s evaluations against the time limit's allowance (``OutOfTime``), turns its
+    ``SystemExit``/``KeyboardInterrupt`` into ``FunctionExit`` and prints progress; ``f`` on a
+    subset of coordinates, synthetic noise, a method's settings, the error against the
+    reference (:func:`diffbench.metrics.gradient_error`), the step argument for a relative step.
 ``context``
-    ``Context``: ``f``, ``x``, target, budget and what the probes found; built once, immutable.
+    ``Context``: ``f``, ``x``, target, budget, the meter and what the probes found; built once,
+    immutable.
 ``probes``
     ``f(x)``, the cost of a call, arrays of points, complex arguments and analyticity.
 ``candidates``
     The registered methods and variants, left out by what they declare (``needs``) and what
     the probes found; the methods without a step (``kind`` exact, adaptive) run once.
 ``ranking``
-    Rank keys: of the candidates, and of the groups of agreeing methods for the consensus.
+    Rank keys (counted quantities and a fixed order), the interleaved timing rounds and the 2x
+    rule; and the key of the groups of agreeing methods for the consensus.
 ``reference``
     The reference gradient: given, exact from the formula (:func:`reference.exact_gradient`),
     or the consensus of the methods graded above ``ReferenceGrade.NONE``.
@@ -40,7 +47,8 @@ Layout (each module imports only modules listed above it; ``text`` names the typ
     How noisy ``f`` is (ECnoise), a method's noise amplification, the RMS error model and the
     noise-aware step of a ``noise_linear`` method.
 ``step_sweep``
-    The short step sweep of a step or grid method and the safe window it shows.
+    The short step sweep of a step or grid method (its plan by counted evaluations) and the safe
+    window it shows.
 ``api``
     :func:`choose`, which runs the above in order.
 ``cli``

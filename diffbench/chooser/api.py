@@ -4,14 +4,20 @@
 analytic, dual numbers, arrays of points; what does a call cost; how noisy is it), fixes a
 reference gradient (exact from the formula when there is one, else the agreement of the most
 accurate methods that apply), sweeps the step of every step method at the point, and ranks the
-methods: those that meet the error target first, then by cost (evaluations of ``f`` per
-gradient, then time), then by robustness (how many decades of step stay safe). Methods come from
-the registry (:func:`methods.available` and each class's ``variants()``).
+methods on counted quantities (:mod:`diffbench.chooser.ranking`): those that meet the error
+target first, then by evaluations of ``f`` per gradient, then by robustness (how many decades
+of step stay safe), then a fixed order; time reorders them only where it differs by a factor
+2 or more in interleaved timing rounds. Methods come from the registry
+(:func:`methods.available` and each class's ``variants()``).
+
+The measured cost of one call of ``f`` decides only how much work is done: the time limit
+buys a number of evaluations of ``f``, and the plan spends them in a fixed order, skipping
+(and reporting) the step sweeps that do not fit.
 """
 
 from __future__ import annotations
 
-import time
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -33,16 +39,23 @@ from .findings import (
     DualOutcome,
     DualProbe,
     ReferenceBasis,
+    VectorizedOutcome,
     VectorizedProbe,
 )
 from .noise_model import NoiseLevel, check_noise, more_wild_axes, noise_level
 from .probes import call_seconds, expression_matches, probe_complex, probe_vectorized, scalar_value
-from .ranking import candidate_key
+from .ranking import candidate_key, rank
 from .reference import consensus, formula_reference, reference_pool
 from .results import Candidate, Choice, Probes, Reference
-from .step_sweep import measure_step, sweep_subset
+from .running import FunctionExit, Meter, OutOfTime
+from .step_sweep import measure_step, probe_call, sweep_subset
 
-__all__ = ["Candidate", "Choice", "Probes", "Reference", "choose"]
+__all__ = ["DEFAULT_TIME_LIMIT", "Candidate", "Choice", "Probes", "Reference", "choose"]
+
+#: Seconds of evaluations of ``f`` that :func:`choose` plans for by default.
+DEFAULT_TIME_LIMIT = 60.0
+#: Evaluations of ``f`` the complex-step probe takes per coordinate (plus one).
+COMPLEX_PROBE_EVALUATIONS = 15
 
 
 @dataclass(frozen=True)
@@ -57,10 +70,18 @@ class _Inputs:
     reference: np.ndarray | None
     candidates: list[tuple[type[Method], dict]]
     has_expr: bool
+    time_limit: float
 
 
 def _check_inputs(
-    f: Any, x: Any, target: Any, budget: Any, noise: Any, reference: Any, methods: Any
+    f: Any,
+    x: Any,
+    target: Any,
+    budget: Any,
+    noise: Any,
+    reference: Any,
+    methods: Any,
+    time_limit: Any,
 ) -> _Inputs:
     """Every argument of :func:`choose` checked (a Problem stands for its function)."""
     from ..problems import Problem
@@ -91,20 +112,37 @@ def _check_inputs(
             f"`x` has {x.size} coordinate(s) but f's formula has {len(f.symbols)} variable(s) "
             f"({', '.join(map(str, f.symbols))})."
         )
-    return _Inputs(f, x, target, budget, given_noise, reference, candidates, has_expr)
+    limit = math.inf if time_limit is None else check_positive_real("time_limit", time_limit)
+    return _Inputs(f, x, target, budget, given_noise, reference, candidates, has_expr, limit)
 
 
-def _probe(inp: _Inputs) -> tuple[Context, NoiseLevel, float, VectorizedProbe]:
-    """Probe ``f`` at ``x``: the context of every measurement, the noise, call time, arrays."""
-    f, x = inp.f, inp.x
+def _probe(inp: _Inputs, meter: Meter) -> tuple[Context, NoiseLevel, float, VectorizedProbe]:
+    """Probe ``f`` at ``x``: the context of every measurement, the noise, call time, arrays.
+
+    When the probes are done, the meter is allowed the evaluations of ``f`` that the rest of
+    the time limit buys at the measured cost of one call.
+    """
+    f, x = meter.f, inp.x
     f0 = scalar_value(f, x)
     seconds = call_seconds(f, x)
-    vectorized = probe_vectorized(f, x)
-    matches = expression_matches(f, x, f0) if inp.has_expr else None
-    level = noise_level(f, x, f0, inp.noise)
+    if seconds > 0 and math.isfinite(inp.time_limit):
+        meter.allow((inp.time_limit - meter.elapsed()) / seconds)
+    vectorized = _afford(
+        meter,
+        6,
+        lambda: probe_vectorized(f, x),
+        VectorizedProbe(VectorizedOutcome.SKIPPED_FOR_TIME, x.size),
+    )
+    matches = expression_matches(inp.f, x, f0) if inp.has_expr else None
+    level = noise_level(f, x, f0, inp.noise, meter.remaining)
     complex_probe = ComplexProbe(ComplexOutcome.NOT_PROBED)
     if any(Need.COMPLEX in cls.needs for cls, _ in inp.candidates):
-        complex_probe = probe_complex(f, x, noisy=level.noisy)
+        complex_probe = _afford(
+            meter,
+            COMPLEX_PROBE_EVALUATIONS * x.size + 1,
+            lambda: probe_complex(f, x, noisy=level.noisy),
+            ComplexProbe(ComplexOutcome.SKIPPED_FOR_TIME),
+        )
     ctx = Context(
         f=f,
         x=x,
@@ -117,8 +155,19 @@ def _probe(inp: _Inputs) -> tuple[Context, NoiseLevel, float, VectorizedProbe]:
         complex_probe=complex_probe,
         noisy=level.noisy,
         eps_f=level.eps_f,
+        meter=meter,
     )
     return ctx, level, seconds, vectorized
+
+
+def _afford(meter: Meter, evaluations: int, probe: Callable[[], Any], skipped: Any) -> Any:
+    """``probe()`` if ``evaluations`` of ``f`` fit what the time limit leaves, else ``skipped``."""
+    if meter.remaining < evaluations:
+        return skipped
+    try:
+        return probe()
+    except OutOfTime:
+        return skipped
 
 
 def _measure(
@@ -135,7 +184,13 @@ def _measure(
     notes = [] if subset is None else [text.subset_note(subset.tolist(), ctx.x.size)]
     ctx = replace(ctx, ref=ref, subset=subset)
     rows += [measure_fixed(method, r, ctx) for method, r in fixed]
-    rows += [measure_step(method, ctx) for method in step_methods]
+    probed = []
+    for method in step_methods:
+        ctx.stage(f"first call of {method.label}")
+        probed.append((method, *probe_call(method, ctx)))
+    # the sweeps in a fixed order, cheapest first: what the time limit leaves goes to them
+    probed.sort(key=lambda p: 0 if p[1].estimate is None else p[1].estimate.nfev)
+    rows += [measure_step(method, ctx, probe, arg) for method, probe, arg in probed]
     return rows, ctx, dual, notes
 
 
@@ -148,6 +203,8 @@ def choose(
     noise: float | str = "auto",
     reference: Any = None,
     methods: Sequence[Any] | None = None,
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
+    progress: bool = True,
 ) -> Choice:
     """Measure every applicable method on ``f`` at ``x`` and recommend one for production use.
 
@@ -175,18 +232,36 @@ def choose(
     methods : sequence of str, optional
         Restrict the candidates to these registered methods (default: all available). The
         reference gradient is built from every applicable accurate method regardless.
+    time_limit : float or None, default 60
+        Seconds of evaluations of ``f`` to plan for (None: no limit). After the probes, the
+        rest of it divided by the measured time of one call is the number of evaluations the
+        measurements may make; the step sweeps run cheapest first (fewest evaluations per
+        gradient), each over every step, every third step, or not at all (skipped for time,
+        and reported) as the evaluations left allow. A fast ``f`` never reaches it.
+    progress : bool, default True
+        Print what is being measured on stderr once a run lasts more than a few seconds.
 
     Returns
     -------
     Choice
-        ``ranking`` (usable methods, best first), ``rejected`` (with why), ``recommended``,
-        ``reasons``, ``code`` and :meth:`Choice.report` for people.
+        ``ranking`` (usable methods, best first), ``rejected`` (with why, including methods
+        skipped for time), ``recommended``, ``reasons``, ``code`` and :meth:`Choice.report`.
 
     Raises
     ------
     ValueError
-        ``f`` raises or is not finite at ``x``, or is not differentiable there (by its
-        formula); a bad ``x``, ``target``, ``budget``, ``noise``, ``reference`` or method name.
+        ``f`` raises, exits (``SystemExit``, ``KeyboardInterrupt`` raised by ``f``) or is not
+        finite at ``x``, or is not differentiable there (by its formula); a bad ``x``,
+        ``target``, ``budget``, ``noise``, ``reference``, ``time_limit`` or method name.
+
+    Notes
+    -----
+    The ranking (:mod:`diffbench.chooser.ranking`) rests on counted quantities: meets the
+    target, evaluations of ``f`` per gradient, robustness, expected error, then a fixed order
+    (declared reference grade, registry order, label). Time reorders the methods that meet the
+    target only where one is at least 2x faster than another in all but one of 9 interleaved
+    timing rounds, so the same call gives the same recommendation, step included, on an idle
+    or a loaded machine.
 
     Examples
     --------
@@ -199,9 +274,17 @@ def choose(
     >>> choice.code
     'get_method("dual").gradient(f, x)'
     """
-    started = time.perf_counter()
-    inp = _check_inputs(f, x, target, budget, noise, reference, methods)
-    ctx, level, seconds, vectorized = _probe(inp)
+    inp = _check_inputs(f, x, target, budget, noise, reference, methods, time_limit)
+    meter = Meter(inp.f, wrap=not inp.has_expr, progress=progress)
+    try:
+        return _choose(inp, meter)
+    except FunctionExit as exc:
+        raise ValueError(text.function_exit(exc.__cause__, inp.x)) from None
+
+
+def _choose(inp: _Inputs, meter: Meter) -> Choice:
+    """:func:`choose` on checked inputs, with ``f`` counted by ``meter``."""
+    ctx, level, seconds, vectorized = _probe(inp, meter)
     notes = text.noise_notes(level.origin, level.estimate, level.error)
     ref = None
     if inp.reference is not None:
@@ -220,14 +303,25 @@ def choose(
         expression=str(inp.f.expr) if inp.has_expr else None,
         expression_matches=ctx.matches,
     )
-    ranking = tuple(sorted((r for r in rows if r.status is CandidateStatus.OK), key=candidate_key))
+    ranking, untimed = rank([r for r in rows if r.status is CandidateStatus.OK], ctx)
     rejected = tuple(r for r in rows if r.status is not CandidateStatus.OK)
     recommended = ranking[0] if ranking else None
+    overtaken = ()
+    if recommended is not None:
+        key = candidate_key(recommended)
+        overtaken = tuple(c for c in ranking if c.meets_target and candidate_key(c) < key)
     reasons = text.reasons(
         recommended, ranking, rejected, probes, ctx.ref, ctx.target, ctx.budget, ctx.eps_f
     )
+    reasons += text.ranking_reasons(recommended, overtaken, untimed)
+    skipped = [r.label for r in rejected if r.status is CandidateStatus.SKIPPED_FOR_TIME]
+    if skipped or untimed:
+        notes.append(text.time_note(inp.time_limit, seconds, meter.calls, skipped, untimed))
     if ctx.noisy:
-        axes = more_wild_axes(inp.f, inp.x, ctx.eps_f)
+        try:
+            axes = more_wild_axes(meter.f, inp.x, ctx.eps_f)
+        except OutOfTime:
+            axes = []
         if axes:
             notes.append(text.more_wild_note(axes))
     return Choice(
@@ -245,5 +339,7 @@ def choose(
         recommended=recommended,
         reasons=tuple(reasons),
         notes=tuple(notes),
-        seconds=time.perf_counter() - started,
+        seconds=meter.elapsed(),
+        time_limit=inp.time_limit,
+        evaluations=meter.calls if meter.f is not meter.raw else None,
     )

@@ -28,6 +28,7 @@ __all__ = [
     "NOT_PROBED",
     "build_and_run",
     "candidate_methods",
+    "failed",
     "measure_fixed",
     "measured",
     "not_applicable",
@@ -90,6 +91,13 @@ def rejected(
     return Candidate(**_identity(method), status=status, reason=text.short(reason), nfev=nfev)
 
 
+def failed(method: Method, nfev: int | None, r: Run) -> Candidate:
+    """The row of a method whose run gave no estimate: it failed, or the time ran out."""
+    if r.out_of_time:
+        return rejected(method, nfev, CandidateStatus.SKIPPED_FOR_TIME, text.out_of_time())
+    return rejected(method, nfev, CandidateStatus.FAILED, text.run_failure(r))
+
+
 def over_budget(method: Method, nfev: int, budget: int) -> Candidate:
     """The row of a method that needs more evaluations than ``budget``."""
     return rejected(method, nfev, CandidateStatus.OVER_BUDGET, text.over_budget(nfev, budget))
@@ -146,11 +154,12 @@ def build_and_run(
         if method.kind not in ("exact", "adaptive"):
             step_methods.append(method)
             continue
+        ctx.stage(f"measuring {method.label}")
         r = run(method, ctx.f, ctx.x, None)
-        if Need.DUAL in method.needs:
+        if Need.DUAL in method.needs and not r.out_of_time:
             dual = dual_probe(r)
         if not r.ok:
-            rows.append(rejected(method, None, CandidateStatus.FAILED, text.run_failure(r)))
+            rows.append(failed(method, None, r))
         elif r.estimate.nfev == 0 and ctx.has_expr and not ctx.matches:
             rows.append(rejected(method, 0, CandidateStatus.NOT_APPLICABLE, text.FORMULA_NOT_F))
         elif ctx.budget is not None and r.estimate.nfev > ctx.budget:
@@ -161,11 +170,12 @@ def build_and_run(
 
 
 def measure_fixed(method: Method, r: Run, ctx: Context) -> Candidate:
-    """A method without a step to tune (exact or adaptive): its one run, timed twice more."""
+    """A method without a step to tune (exact or adaptive): its one run.
+
+    Its time is that run's until the timing rounds (:mod:`diffbench.chooser.ranking`) measure
+    it again among the candidates it is compared with.
+    """
     est = r.estimate
-    seconds = [r.seconds]
-    if r.seconds < 0.05:
-        seconds += [run(method, ctx.f, ctx.x, None).seconds for _ in range(2)]
     ref = ctx.ref
     error = measured_error = math.nan
     if ref.value is not None:
@@ -195,6 +205,6 @@ def measure_fixed(method: Method, r: Run, ctx: Context) -> Candidate:
         best_error=error,
         robustness=math.inf,
         nfev=est.nfev,
-        seconds=float(np.median(seconds)),
+        seconds=r.seconds,
         meets_target=bool(ref.trusted and error <= ctx.target),
     )

@@ -3,14 +3,20 @@
 Plugged into ``diffbench/cli.py`` through :func:`add_parser` (which sets ``handler=run`` on the
 parsed arguments); :func:`main` runs it on its own (``python -m diffbench.chooser.cli ...``).
 Bad input (an unknown problem, a formula that is refused, a module that cannot be imported, a
-point outside the domain, a non-positive target or budget) prints one line
-``diffbench choose: error: ...`` on stderr and exits with status 2, never a traceback. Without
+point outside the domain, a non-positive target, budget or time limit) prints one line
+``diffbench choose: error: ...`` on stderr and exits with status 2, never a traceback; so does
+a function that fails by exiting (``sys.exit``, ``KeyboardInterrupt`` raised by it). Without
 any usable method (e.g. a budget too small for all of them) the status is 1.
+
+While ``f`` is measured, whatever it prints goes to stderr: stdout carries only the report (or
+the JSON of ``--json``). A run longer than a few seconds says what it is measuring on stderr;
+``--time-limit`` bounds the evaluations of ``f`` it plans for.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -78,6 +84,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="auto|LEVEL",
         default="auto",
         help="noise std-dev of f (absolute); auto: estimate with ECnoise; 0: noise-free",
+    )
+    p.add_argument(
+        "--time-limit",
+        metavar="SECONDS",
+        default="60",
+        help="seconds of evaluations of f to plan for (default 60; 'none': no limit); a slow f "
+        "gets fewer steps and methods, and the report says what was skipped",
     )
     p.add_argument(
         "--methods", metavar="NAMES", help="only these registered methods, comma-separated"
@@ -166,13 +179,13 @@ def _load(args: argparse.Namespace) -> tuple[Callable, np.ndarray, list[str], st
 
         if args.vars is None:
             raise _InputError("--expr needs --vars, the variable names in order (e.g. x,y).")
-        names = parse_variables(args.vars)
+        names = parse_variables(args.vars, variables_name="--vars")
         if len(names) != at.size:
             raise _InputError(
                 f"--vars names {len(names)} variable(s) ({', '.join(names)}) but --at has "
                 f"{at.size} coordinate(s)."
             )
-        f = expression_function(args.expr, names)
+        f = expression_function(args.expr, names, text_name="--expr", variables_name="--vars")
         setup = [
             "from diffbench.expressions import expression_function",
             f"f = expression_function({args.expr!r}, {','.join(names)!r})",
@@ -193,6 +206,12 @@ def _load(args: argparse.Namespace) -> tuple[Callable, np.ndarray, list[str], st
     return as_vector_function(func), at, setup, f"f = {module}:{attr} ({at.size} arguments)"
 
 
+def _time_limit(text: str) -> float | None:
+    if text.strip().lower() == "none":
+        return None
+    return _positive(text, "--time-limit", float)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``diffbench choose`` on parsed arguments; return the exit status (0, 1 or 2)."""
     from .api import choose
@@ -200,10 +219,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         target = _positive(args.target, "--target", float)
         budget = None if args.budget is None else _positive(args.budget, "--budget", int)
+        limit = _time_limit(getattr(args, "time_limit", "60"))
         only = None if args.methods is None else [m.strip() for m in args.methods.split(",")]
         noise = _noise(args.noise)
-        f, x, setup, title = _load(args)
-        choice = choose(f, x, target=target, budget=budget, noise=noise, methods=only)
+        with contextlib.redirect_stdout(sys.stderr):  # what f prints is not the report
+            f, x, setup, title = _load(args)
+            choice = choose(
+                f, x, target=target, budget=budget, noise=noise, methods=only, time_limit=limit
+            )
     except (ValueError, TypeError, LookupError, ArithmeticError, RuntimeError, OSError) as exc:
         hint = ""
         if args.function and not args.vector_input and "positional argument" in str(exc):

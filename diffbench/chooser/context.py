@@ -7,6 +7,7 @@ sweeps the step methods.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from .findings import ComplexProbe
 from .results import Reference
+from .running import Meter
 
 __all__ = ["Context"]
 
@@ -44,6 +46,9 @@ class Context:
         The reference gradient (None until it is fixed).
     subset : numpy.ndarray or None
         The coordinates the step sweeps run on (None: all).
+    meter : Meter or None
+        Counts the evaluations of ``f`` against the allowance of the time limit, and says what
+        is being measured (None: no limit, no progress line). ``f`` is its counting wrapper.
     """
 
     f: Callable
@@ -59,6 +64,17 @@ class Context:
     eps_f: float
     ref: Reference | None = None
     subset: np.ndarray | None = None
+    meter: Meter | None = None
+
+    @property
+    def remaining(self) -> float:
+        """Evaluations of ``f`` the time limit still allows (``inf``: no limit)."""
+        return math.inf if self.meter is None else self.meter.remaining
+
+    def stage(self, what: str) -> None:
+        """Say what is being measured (a progress line on stderr once the run is long)."""
+        if self.meter is not None:
+            self.meter.stage(what)
 
     @property
     def complex_ok(self) -> bool:

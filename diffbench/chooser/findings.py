@@ -33,6 +33,7 @@ class CandidateStatus(StrEnum):
     NOT_APPLICABLE = "not applicable"
     OVER_BUDGET = "over budget"
     UNAVAILABLE = "unavailable"
+    SKIPPED_FOR_TIME = "skipped for time"
 
 
 class Caveat(Enum):
@@ -57,6 +58,7 @@ class VectorizedOutcome(Enum):
     RAISED = auto()
     WRONG_SHAPE = auto()
     DIFFERS = auto()
+    SKIPPED_FOR_TIME = auto()  # the time limit left too few evaluations of f to probe
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class ComplexOutcome(Enum):
     NOT_CONFIRMED = auto()  # disagreement on a noisy f: real differences cannot confirm it
     REJECTED = auto()  # f refuses complex arguments (or raises on them)
     NOT_PROBED = auto()  # no candidate needs complex arguments
+    SKIPPED_FOR_TIME = auto()  # the time limit left too few evaluations of f to probe
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,7 @@ class NoiseOrigin(Enum):
     DECLARED_FREE = auto()  # the caller passed 0: rounding level
     ECNOISE = auto()  # estimated by ECnoise
     ECNOISE_FAILED = auto()  # ECnoise found nothing: rounding level
+    SKIPPED_FOR_TIME = auto()  # the time limit left too few evaluations for ECnoise: rounding
 
 
 class ReferenceBasis(Enum):

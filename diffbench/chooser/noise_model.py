@@ -21,10 +21,9 @@ import numpy as np
 from methods import Method
 
 from ..noise import NoiseEstimate, estimate_noise, noise_aware_error, noise_aware_step
-from .candidates import rejected
-from .findings import CandidateStatus, Caveat, NoiseOrigin
-from .running import PureNoise, relative_error, run, step_argument
-from .text import run_failure
+from .candidates import failed
+from .findings import Caveat, NoiseOrigin
+from .running import OutOfTime, PureNoise, relative_error, run, step_argument
 
 if TYPE_CHECKING:
     from .context import Context
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     from .step_sweep import StepSetup
 
 __all__ = [
+    "ECNOISE_EVALUATIONS",
     "NOISE_DRAWS",
     "FLOOR_DRAWS",
     "NOISY_RELATIVE",
@@ -54,6 +54,8 @@ NOISY_RELATIVE = 1e-12
 #: noise-free f only needs the rounding floor, and fewer).
 NOISE_DRAWS = 24
 FLOOR_DRAWS = 8
+#: Evaluations of ``f`` one ECnoise estimate takes at least (4 runs of 9 values).
+ECNOISE_EVALUATIONS = 36
 
 
 # ------------------------------------------------------------------------------------------------
@@ -99,16 +101,27 @@ class NoiseLevel:
     error: BaseException | None = None
 
 
-def noise_level(f: Callable, x: np.ndarray, f0: float, given: float | None) -> NoiseLevel:
-    """``given`` (0: rounding only), else ECnoise's estimate (rounding if it finds none)."""
+def noise_level(
+    f: Callable, x: np.ndarray, f0: float, given: float | None, remaining: float = math.inf
+) -> NoiseLevel:
+    """``given`` (0: rounding only), else ECnoise's estimate (rounding if it finds none).
+
+    ECnoise is skipped (rounding level, origin ``SKIPPED_FOR_TIME``) when fewer than
+    :data:`ECNOISE_EVALUATIONS` evaluations of ``f`` are ``remaining``, or when they run out.
+    """
     rounding = _EPS * max(abs(f0), 1e-300)
     if given is not None:
         origin = NoiseOrigin.GIVEN if given > 0 else NoiseOrigin.DECLARED_FREE
         noisy = given > NOISY_RELATIVE * (abs(f0) or 1.0)
         return NoiseLevel(given if given > 0 else rounding, noisy, origin)
+    skipped = NoiseLevel(rounding, False, NoiseOrigin.SKIPPED_FOR_TIME)
+    if remaining < ECNOISE_EVALUATIONS:
+        return skipped
     est, error = None, None
     try:
         est = estimate_noise(f, x, samples=4)
+    except OutOfTime:
+        return skipped
     except Exception as exc:  # f failed near x: no estimate, but no crash either
         error = exc
     if est is None or not est.detected:
@@ -308,7 +321,7 @@ def finish_noisy(st: StepSetup, ctx: Context) -> Candidate:
     h_model, step_arg = _model_step(model, st, ctx, (sw.t[0], sw.t[-1]))
     final = run(st.method, ctx.f, x, step_arg)
     if not final.ok:
-        return rejected(st.method, st.nfev, CandidateStatus.FAILED, run_failure(final))
+        return failed(st.method, st.nfev, final)
     value = np.asarray(final.estimate.value)
     scale = ctx.ref_scale if ctx.ref_scale > 0 else float(np.max(np.abs(value))) or 1.0
     expected = float(np.max(model.rms(h_model, eps_f))) / scale

@@ -15,6 +15,7 @@ import numpy as np
 
 from methods import SymbolicFunction
 
+from . import running
 from .findings import (
     ComplexOutcome,
     ComplexProbe,
@@ -82,13 +83,21 @@ def scalar_value(f: Callable, x: np.ndarray) -> float:
 
 
 def call_seconds(f: Callable, x: np.ndarray) -> float:
-    """Median time of one call ``f(x)`` (NaN if a repeated call fails)."""
-    from ..timing import time_call
+    """Median time of one call ``f(x)`` over three calls, or one call if it takes over 0.1 s.
 
+    Timed by :func:`diffbench.chooser.running.timed` (NaN if a repeated call fails). This is
+    what the plan of the work is made from (how many evaluations the time limit allows), never
+    what is recommended.
+    """
+    times = []
     try:
-        return time_call(lambda: f(x.copy()), target=2e-3, repeat=3, budget=0.05).median
+        for _ in range(3):
+            times.append(running.timed(f, x.copy())[1])
+            if times[-1] > 0.1:
+                break
     except Exception:  # f succeeded once at x; a later failure shows up in the methods
         return math.nan
+    return float(np.median(times))
 
 
 def probe_vectorized(f: Callable, x: np.ndarray) -> VectorizedProbe:

@@ -163,7 +163,11 @@ class Candidate:
     nfev : int or None
         Evaluations of ``f`` per gradient.
     seconds : float or None
-        Time per gradient (median of the calls made).
+        Time per gradient: the median of the timing rounds for a candidate that meets the
+        target (of the calls made otherwise). Shown, never ranked on unless the rounds differ
+        by a factor 2 (:mod:`diffbench.chooser.ranking`).
+    timings : tuple of float
+        Its times in the interleaved timing rounds (empty if it was not timed in rounds).
     meets_target : bool
     flags : tuple of Caveat
         The caveats as data (:attr:`caveats` gives their words).
@@ -197,6 +201,7 @@ class Candidate:
     code: str = ""
     sweep: tuple[tuple[float, float], ...] = ()
     needs: frozenset[Need] = frozenset()
+    timings: tuple[float, ...] = ()
 
     @property
     def caveats(self) -> tuple[str, ...]:
@@ -223,6 +228,7 @@ class Candidate:
             "robustness_decades": _plain(self.robustness),
             "nfev": self.nfev,
             "seconds": _plain(self.seconds),
+            "timing_rounds": [_plain(t) for t in self.timings],
             "meets_target": self.meets_target,
             "caveats": list(self.caveats),
             "code": self.code,
@@ -263,6 +269,10 @@ class Choice:
         Other findings worth knowing.
     seconds : float
         Time :func:`choose` took.
+    time_limit : float
+        Seconds of evaluations of ``f`` it planned for (``inf``: no limit).
+    evaluations : int or None
+        Evaluations of ``f`` it made, counted (None for a formula, which is not counted).
     """
 
     x: np.ndarray
@@ -280,6 +290,8 @@ class Choice:
     reasons: tuple[str, ...]
     notes: tuple[str, ...] = ()
     seconds: float = 0.0
+    time_limit: float = math.inf
+    evaluations: int | None = None
 
     @property
     def code(self) -> str:
@@ -358,6 +370,8 @@ class Choice:
             "notes": list(self.notes),
             "code": self.code,
             "seconds": self.seconds,
+            "time_limit": _plain(self.time_limit),
+            "evaluations": self.evaluations,
         }
 
 

@@ -1,10 +1,14 @@
 """The step methods: a short sweep of the step at ``x``, and the safe step it shows.
 
-Every step or grid method is called at relative steps ``t max(1, |x_i|)``, two per decade (one
-or two per decade for slow methods); on a noise-free ``f`` the recommended step is the middle
-of the widest run of steps whose error stays within ``max(target, 2 best)`` (the method's own
-default step if it lies well inside), on a noisy ``f`` the noise model's
-(:func:`~diffbench.chooser.noise_model.finish_noisy`).
+Every step or grid method is called at relative steps ``t max(1, |x_i|)``, two per decade; on
+a noise-free ``f`` the recommended step is the middle of the widest run of steps whose error
+stays within ``max(target, 2 best)`` (the method's own default step if it lies well inside), on
+a noisy ``f`` the noise model's (:func:`~diffbench.chooser.noise_model.finish_noisy`).
+
+Which steps are swept never depends on a measured time. Only the evaluations of ``f`` that the
+time limit allows (:attr:`Context.remaining`, counted) can shorten the plan, by a fixed rule
+(:func:`sweep_plan`): the whole grid if its evaluations fit, else every third step, else no sweep
+(the method is skipped for time).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from methods import Estimate, Method
 from methods.capabilities import Need
 
 from . import text
-from .candidates import measured, over_budget, rejected
+from .candidates import failed, measured, over_budget, rejected
 from .context import Context
 from .findings import CandidateStatus, Caveat
 from .noise_model import FLOOR_DRAWS, NOISE_DRAWS, amplification, finish_noisy, floor_at
@@ -34,6 +38,8 @@ __all__ = [
     "Sweep",
     "measure_step",
     "pick_in_window",
+    "probe_call",
+    "sweep_plan",
     "step_factor",
     "step_grid",
     "sweep",
@@ -46,8 +52,10 @@ _DENSE = 10.0 ** np.arange(-14.0, 0.01, 0.5)
 #: Above this dimension the step sweeps run on a fixed subset of coordinates.
 SUBSET_FROM = 24
 SUBSET = 8
-#: Seconds a step sweep should take at most: slower methods sweep one or two steps per decade.
-_SWEEP_SECONDS = 0.25
+#: Stride of the coarse sweep (every third step: two steps in three decades).
+COARSE = 3
+#: Calls after the sweep: the method's default step, the chosen step, and a fallback.
+_FINAL_CALLS = 3
 
 
 @dataclass(frozen=True)
@@ -220,7 +228,25 @@ class StepSetup:
         )
 
 
-def _probe_call(method: Method, ctx: Context) -> tuple[Run, np.ndarray]:
+def sweep_plan(points: int, nfev: int, remaining: float) -> int | None:
+    """The stride of a sweep of ``points`` steps that fits ``remaining`` evaluations of ``f``.
+
+    1 (every step) if the sweep and the calls after it (:data:`_FINAL_CALLS` gradients of
+    ``nfev`` evaluations each) fit, :data:`COARSE` if the coarse sweep does, None if neither
+    does (the method is skipped for time). Counted evaluations only: never a measured time.
+
+    Examples
+    --------
+    >>> sweep_plan(29, 4, math.inf), sweep_plan(29, 4, 60.0), sweep_plan(29, 4, 20.0)
+    (1, 3, None)
+    """
+    for stride in (1, COARSE):
+        if (math.ceil(points / stride) + _FINAL_CALLS) * nfev <= remaining:
+            return stride
+    return None
+
+
+def probe_call(method: Method, ctx: Context) -> tuple[Run, np.ndarray]:
     """One call at a small step that vanishes under neither a relative nor an absolute rule.
 
     A real-valued method that fails there gets a second try at a larger step.
@@ -234,8 +260,10 @@ def _probe_call(method: Method, ctx: Context) -> tuple[Run, np.ndarray]:
     return probe, arg
 
 
-def _run_sweep(method: Method, ctx: Context, probe: Run, probe_arg: np.ndarray) -> StepSetup:
-    """The sweep of a method whose probe call worked (fewer steps for a slow method)."""
+def _run_sweep(
+    method: Method, ctx: Context, probe: Run, probe_arg: np.ndarray, stride: int
+) -> StepSetup:
+    """The sweep of a method whose probe call worked (every ``stride``-th step of the grid)."""
     x = ctx.x
     s = np.maximum(1.0, np.abs(x))
     factor, rule = step_factor(probe.estimate, probe_arg, s)
@@ -243,10 +271,6 @@ def _run_sweep(method: Method, ctx: Context, probe: Run, probe_arg: np.ndarray) 
     g = ctx.f if ctx.subset is None else Restricted(ctx.f, x, ctx.subset)
     ref_s = None if ctx.ref.value is None else ctx.ref.value[idx]
     grid = step_grid(type(method).smallest_useful_step)
-    seconds = probe.seconds
-    if seconds * grid.size > _SWEEP_SECONDS:  # the first call may have paid for imports
-        seconds = run(method, ctx.f, x, probe_arg).seconds
-    stride = min(3, 1 + int(seconds * grid.size / _SWEEP_SECONDS))
     sw = sweep(method, g, x[idx], ref_s, ctx.ref_scale, factor[idx], rule, grid[::stride])
     flags = []
     if rule == "absolute" and np.any(s > 1):
@@ -256,15 +280,28 @@ def _run_sweep(method: Method, ctx: Context, probe: Run, probe_arg: np.ndarray) 
     return StepSetup(method, probe.estimate.nfev, factor, rule, idx, g, sw, None, tuple(flags))
 
 
-def measure_step(method: Method, ctx: Context) -> Candidate:
-    """Sweep the step of a step or grid method; pick a safe step (or the noise-aware one)."""
-    probe, probe_arg = _probe_call(method, ctx)
+def measure_step(method: Method, ctx: Context, probe: Run, probe_arg: np.ndarray) -> Candidate:
+    """Sweep the step of a step or grid method; pick a safe step (or the noise-aware one).
+
+    ``probe`` is the method's first call (:func:`probe_call`) at ``probe_arg``.
+    """
     if probe.estimate is None:
-        return rejected(method, None, CandidateStatus.FAILED, text.run_failure(probe))
+        return failed(method, None, probe)
     nfev = probe.estimate.nfev
     if ctx.budget is not None and nfev > ctx.budget:
         return over_budget(method, nfev, ctx.budget)
-    st = _run_sweep(method, ctx, probe, probe_arg)
+    points = step_grid(type(method).smallest_useful_step).size
+    stride = sweep_plan(points, nfev, ctx.remaining)
+    if stride is None:
+        need = (points + _FINAL_CALLS) * nfev
+        return rejected(
+            method,
+            nfev,
+            CandidateStatus.SKIPPED_FOR_TIME,
+            text.sweep_out_of_time(need, ctx.remaining),
+        )
+    ctx.stage(f"sweeping the step of {method.label}")
+    st = _run_sweep(method, ctx, probe, probe_arg, stride)
     sw = st.sweep
     if not any(v is not None for v in sw.values):
         first = next((r for r in sw.failures if r), "")
@@ -279,7 +316,7 @@ def measure_step(method: Method, ctx: Context) -> Candidate:
     if ctx.ref.value is None or not np.isfinite(sw.errors).any():
         final = run(method, ctx.f, ctx.x, None)
         if not final.ok:
-            return rejected(method, nfev, CandidateStatus.FAILED, text.run_failure(final))
+            return failed(method, nfev, final)
         return st.candidate(final, None, [Caveat.UNVERIFIED])
     return _finish_measured(st, ctx)
 
@@ -328,7 +365,7 @@ def _finish_measured(st: StepSetup, ctx: Context) -> Candidate:
         step_arg = step_argument(t[best], x, st.factor, st.rule)
         final = run(method, ctx.f, x, step_arg)
         if not final.ok:
-            return rejected(method, st.nfev, CandidateStatus.FAILED, text.run_failure(final))
+            return failed(method, st.nfev, final)
     measured_error = relative_error(np.asarray(final.estimate.value), ctx.ref.value, ctx.ref_scale)
     err = measured_error + ctx.ref.uncertainty
     if final.estimate.step is not None:

@@ -42,8 +42,14 @@ __all__ = [
     "dual_words",
     "format_step",
     "noise_source",
+    "RANKING_RULE",
+    "function_exit",
+    "out_of_time",
+    "ranking_reasons",
     "reasons",
     "reference_source",
+    "sweep_out_of_time",
+    "time_note",
     "report",
     "run_failure",
     "short",
@@ -71,6 +77,7 @@ FORMULA_NOT_F = (
     "be the derivative of f"
 )
 _NOT_PROBED = "not probed (no candidate method needs it)"
+_SKIPPED_PROBE = "not probed: the time limit leaves too few evaluations of f"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -141,6 +148,8 @@ def vectorized_words(p: VectorizedProbe) -> str:
         return f"no: f maps a (3, {p.n}) array of points to shape {p.shape}, not (3,)"
     if p.outcome is VectorizedOutcome.DIFFERS:
         return "no: f on an array of points differs from f on each point"
+    if p.outcome is VectorizedOutcome.SKIPPED_FOR_TIME:
+        return f"no: {_SKIPPED_PROBE}"
     return "yes: f maps an (m, n) array of points to (m,) values"
 
 
@@ -165,6 +174,8 @@ def complex_words(p: ComplexProbe) -> str:
         return "not confirmed: f is noisy, so real differences cannot confirm the complex step at x"
     if o is ComplexOutcome.REJECTED:
         return "rejected: " + (p.detail or "f refused complex input")
+    if o is ComplexOutcome.SKIPPED_FOR_TIME:
+        return _SKIPPED_PROBE
     return _NOT_PROBED
 
 
@@ -207,6 +218,8 @@ def noise_source(origin: NoiseOrigin, est: NoiseEstimate | None) -> str:
         return "declared noise-free"
     if origin is NoiseOrigin.ECNOISE_FAILED:
         return f"ECnoise failed ({_ecnoise_info(est)}); assumed rounding level"
+    if origin is NoiseOrigin.SKIPPED_FOR_TIME:
+        return "not estimated (time limit); assumed rounding level"
     return f"ECnoise ({est.info}, difference order {est.level}, {est.nfev} evaluations)"
 
 
@@ -221,6 +234,11 @@ def noise_notes(
     out = []
     if error is not None:
         out.append(f"ECnoise failed: {type(error).__name__}: {short(str(error), 160)}")
+    if origin is NoiseOrigin.SKIPPED_FOR_TIME:
+        out.append(
+            "The noise of f was not estimated: the time limit leaves too few evaluations for "
+            "ECnoise; f is treated as noise-free. Pass noise=LEVEL (--noise) if you know it."
+        )
     if origin is NoiseOrigin.ECNOISE_FAILED:
         out.append(
             f"ECnoise could not measure the noise at x ({_ecnoise_info(est)}); f is treated as "
@@ -307,6 +325,75 @@ def reasons(
     return out
 
 
+#: The ranking rule, as the reasons state it.
+RANKING_RULE = (
+    "Ranking rule: methods that meet the target first, then fewer evaluations of f per gradient, "
+    "then more decades of safe step (those that miss it: by expected error); time counts only "
+    "where one method is at least 2x faster than another in all but one of 9 interleaved "
+    "timing rounds; remaining ties go by declared reference grade, registry order and name."
+)
+
+
+def ranking_reasons(
+    rec: Candidate | None, overtaken: Sequence[Candidate], untimed: bool
+) -> list[str]:
+    """Why time did or did not move the recommendation, and the ranking rule."""
+    if rec is None:
+        return []
+    out = []
+    if overtaken:
+        names = ", ".join(f"{c.label} ({fmt_time(c.seconds)})" for c in overtaken[:4])
+        out.append(
+            f"It is at least 2x faster ({fmt_time(rec.seconds)} per gradient) than {names}, "
+            "which rank before it on evaluations of f or robustness."
+        )
+    if untimed:
+        out.append(
+            "Times were not compared: the timing rounds would exceed the time limit, so the "
+            "ranking rests on counted quantities only."
+        )
+    out.append(RANKING_RULE)
+    return out
+
+
+def out_of_time() -> str:
+    """A method's call was stopped: the evaluations the time limit allows were spent."""
+    return "the evaluations of f that the time limit allows were spent before it finished"
+
+
+def sweep_out_of_time(need: int, left: float) -> str:
+    """A step method's sweep does not fit the evaluations left."""
+    return (
+        f"its step sweep needs at least {need} evaluations of f; the time limit leaves "
+        f"{max(0, int(left))}"
+    )
+
+
+def time_note(limit: float, call: float, calls: int, skipped: Sequence[str], untimed: bool) -> str:
+    """What the time limit cut: methods skipped for time, the timing rounds."""
+    what = []
+    if skipped:
+        more = f" and {len(skipped) - 8} more" if len(skipped) > 8 else ""
+        what.append(f"skipped for time: {', '.join(skipped[:8])}{more}")
+    if untimed:
+        what.append("the timing rounds were skipped")
+    return (
+        f"One call of f takes {fmt_time(call)}; the time limit of {limit:g} s allowed about "
+        f"{calls} evaluations of f in all. {'; '.join(what).capitalize()}. Raise it with "
+        "--time-limit SECONDS (time_limit=...)."
+    )
+
+
+def function_exit(exc: BaseException | None, x: np.ndarray) -> str:
+    """``f`` raised ``SystemExit`` or ``KeyboardInterrupt`` while being measured."""
+    kind = type(exc).__name__ if exc is not None else "SystemExit"
+    detail = f" ({exc})" if exc is not None and str(exc) else ""
+    return (
+        f"f raised {kind}{detail} while being evaluated near x = {describe_point(x)}: a "
+        "function that exits cannot be differentiated (f failed)."
+    )
+
+
 def _no_recommendation(over: Sequence[Candidate], budget: int | None) -> str:
     if over:
         cheapest = min(over, key=lambda r: r.nfev or 0)
@@ -330,7 +417,7 @@ def _target_reasons(rec: Candidate, ranking: Sequence[Candidate], target: float)
     if others:
         nxt = others[0]
         out.append(
-            f"It is the cheapest method that does: {cost} (next: {nxt.label}, "
+            f"It ranks first of those that do: {cost} (next: {nxt.label}, "
             f"{plural(nxt.nfev, 'evaluation')}, {fmt_time(nxt.seconds)})."
         )
     else:
