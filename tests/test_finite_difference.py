@@ -174,9 +174,7 @@ def test_relative_rule_handles_large_x_and_absolute_fails_clearly() -> None:
         est = get_method(name).gradient(f, x)
         assert rel_error(est.value, truth) <= 1e-7
     # an explicit step that vanishes is named the same way
-    with pytest.raises(
-        ValueError, match=r"`step` 1e-20 vanishes at x\[1\]"
-    ):
+    with pytest.raises(ValueError, match=r"`step` 1e-20 vanishes at x\[1\]"):
         get_method("central").gradient(
             as_vector_function(lambda a, b: a * b), [0.0, 1e4], step=1e-20
         )
