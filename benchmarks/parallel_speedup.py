@@ -7,7 +7,7 @@ Usage (from the repository root)::
 
 ``f`` sleeps ``--sleep`` seconds per call, then returns a smooth value (a stand-in for a
 simulation that waits on I/O or another program), so it parallelises beyond the number of cores.
-Each configuration is timed ``--repeat`` times and the best time is kept; the ``workers=k`` time
+Each configuration is timed ``--repeat`` (5) times and the best time is kept; the ``workers=k`` time
 includes starting and shutting down its pool of k processes, which the call does every time. It
 prints both times, their ratio, ``nfev`` and whether the values are bit-identical. Nothing here
 is an assertion: time is measured, never tested (it depends on the machine and its load).
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=8, help="number of variables (default 8)")
     parser.add_argument("--workers", type=int, default=4, help="pool size (default 4)")
     parser.add_argument("--sleep", type=float, default=0.05, help="seconds per call of f")
-    parser.add_argument("--repeat", type=int, default=3, help="timings per configuration")
+    parser.add_argument("--repeat", type=int, default=5, help="timings per configuration")
     args = parser.parse_args(argv)
     SLEEP = args.sleep
     x = np.linspace(-1.0, 1.5, args.n)
