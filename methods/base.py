@@ -21,6 +21,7 @@ from .capabilities import CORE_LIBRARIES, Family, Need, ReferenceGrade
 from .counting import CountedFunction
 from .estimate import Estimate
 from .functions import has_expression
+from .parallel import describe_workers
 from .validation import check_function, check_point, check_step, representable_step
 
 __all__ = ["Method", "GridMethod", "RawResult", "FAMILIES", "KINDS", "NEEDS"]
@@ -108,6 +109,10 @@ class Method:
     #: such a step must survive ``x + h`` in float64, which the base checks once for everyone.
     steps_along_x: ClassVar[bool] = True
 
+    #: Settings that change how ``f`` is evaluated, never the values (``workers``): left out of
+    #: :meth:`get_params` (so ``repr`` and stored settings) at their default.
+    runtime_settings: ClassVar[tuple[str, ...]] = ("workers",)
+
     #: Names and defaults of the settings (the parameters of ``__init__``), found once per class.
     _setting_names: ClassVar[tuple[str, ...]] = ()
     _setting_defaults: ClassVar[dict[str, Any]] = {}
@@ -157,8 +162,13 @@ class Method:
         return None
 
     def get_params(self) -> dict[str, Any]:
-        """The method's settings, as given to ``__init__``."""
-        return {name: getattr(self, name) for name in self._setting_names}
+        """The method's settings, as given to ``__init__`` (``runtime_settings`` only if set)."""
+        return {
+            name: getattr(self, name)
+            for name in self._setting_names
+            if name not in self.runtime_settings
+            or not _is_default(getattr(self, name), self._setting_defaults[name])
+        }
 
     @property
     def label(self) -> str:
@@ -167,10 +177,17 @@ class Method:
         The settings in ``label_params`` are always shown; any other setting is shown when it
         differs from its default (``central(order=2, step_rule=absolute)``).
         """
+        return self._label_of(())
+
+    def _label_of(self, left_out: tuple[str, ...]) -> str:
         shown = [
-            f"{k}={getattr(self, k)}"
+            f"{k}={_shown(k, getattr(self, k))}"
             for k in self._setting_names
-            if k in self.label_params or getattr(self, k) != self._setting_defaults[k]
+            if k not in left_out
+            and (
+                k in self.label_params
+                or not _is_default(getattr(self, k), self._setting_defaults[k])
+            )
         ]
         return f"{self.name}({', '.join(shown)})" if shown else self.name
 
@@ -322,6 +339,18 @@ class Method:
         raise NotImplementedError
 
 
+def _is_default(value: Any, default: Any) -> bool:
+    """``value == default``, for settings that may be callables or arrays too."""
+    if callable(value) and not callable(default):
+        return False
+    return bool(value == default)
+
+
+def _shown(name: str, value: Any) -> str:
+    """A setting's value as labels show it (``workers`` by its count or its map's name)."""
+    return describe_workers(value) if name == "workers" else str(value)
+
+
 class _ScalarAsVector:
     """Adapt scalar ``f(t)`` to the vector convention: ``x`` of shape ``(1,)`` or ``(m, 1)``."""
 
@@ -351,13 +380,7 @@ class GridMethod(Method):
     @property
     def grid_label(self) -> str:
         """The label of the grid form: like :attr:`label`, without ``point_form_params``."""
-        shown = [
-            f"{k}={getattr(self, k)}"
-            for k in self._setting_names
-            if k not in self.point_form_params
-            and (k in self.label_params or getattr(self, k) != self._setting_defaults[k])
-        ]
-        return f"{self.name}({', '.join(shown)})" if shown else self.name
+        return self._label_of(self.point_form_params)
 
     def grid_gradient(self, values: Any, *spacing: Any) -> tuple[np.ndarray, ...]:
         """Differentiate sampled values along every axis at every grid point.

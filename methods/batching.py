@@ -27,6 +27,7 @@ from functools import partial
 import numpy as np
 
 from .counting import CountedFunction
+from .parallel import MapWrapper, Workers
 
 __all__ = [
     "DEFAULT_MAX_BATCH_BYTES",
@@ -195,14 +196,22 @@ def replaced_points(x: np.ndarray, coords: np.ndarray, values: np.ndarray) -> It
 
 
 def evaluate_replaced(
-    f: CountedFunction, x: np.ndarray, coords: np.ndarray, values: np.ndarray, *, vectorized: bool
+    f: CountedFunction,
+    x: np.ndarray,
+    coords: np.ndarray,
+    values: np.ndarray,
+    *,
+    vectorized: bool,
+    workers: Workers = 1,
 ) -> np.ndarray:
     """``f`` at every point of :func:`replaced_rows`, as a float array of shape ``(m,)``.
 
     A vectorized ``f`` gets the points in chunks within the budget (:func:`evaluate_rows`); else
-    one call per point, each on a fresh array.
+    one call per point, each on a fresh array, in this process (``workers=1``) or as
+    ``workers`` says (:mod:`methods.parallel`: a pool of processes, or a map-like callable).
     """
     if vectorized:
         rows = partial(replaced_rows, x, coords, values)
         return np.asarray(evaluate_rows(f, coords.size, x.size, rows), dtype=float)
-    return np.array(f.each(replaced_points(x, coords, values)), dtype=float)
+    with MapWrapper(workers) as map_:
+        return np.array(f.each(replaced_points(x, coords, values), map_), dtype=float)

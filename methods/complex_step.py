@@ -20,8 +20,15 @@ from .base import Method, RawResult
 from .batching import evaluate_rows, replaced_points, replaced_rows
 from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction, FunctionEvaluationError, describe_point
+from .parallel import MapWrapper, Workers, is_serial
 from .registry import register
-from .validation import check_bool, check_function, check_point, check_positive_real
+from .validation import (
+    check_bool,
+    check_function,
+    check_point,
+    check_positive_real,
+    check_workers_setting,
+)
 
 __all__ = ["ComplexStep", "ComplexArgumentError", "AnalyticityReport", "check_analytic"]
 
@@ -113,6 +120,11 @@ class ComplexStep(Method):
         must then map ``(m, n)`` to ``(m,)``): one call on all ``n`` rows where they fit in the
         memory budget of :mod:`methods.batching`, else as few as it allows; otherwise ``n``
         calls on complex vectors. ``x`` itself is one more row, or call.
+    workers : int or map-like callable, default 1
+        Evaluate the ``n + 1`` complex points (one call of ``f`` each) in this process (1), in a
+        pool of that many processes for the call, or through a map such as
+        ``concurrent.futures.Executor.map`` (:mod:`methods.parallel`). Values, ``nfev`` and the
+        errors for an ``f`` unfit for complex arguments are those of ``workers=1``.
 
     Examples
     --------
@@ -132,11 +144,13 @@ class ComplexStep(Method):
     smallest_useful_step: ClassVar[float] = 1e-300
     steps_along_x: ClassVar[bool] = False  # the step is imaginary: x + i h never rounds to x
 
-    def __init__(self, vectorized: bool = False) -> None:
+    def __init__(self, vectorized: bool = False, workers: Workers = 1) -> None:
         self.vectorized = vectorized
+        self.workers = workers
 
     def _check_settings(self) -> None:
         check_bool("vectorized", self.vectorized)
+        check_workers_setting(self.workers, vectorized=self.vectorized)
 
     def theoretical_step(self) -> float:
         """Largest unit-scale step whose truncation error ``h^2/6`` is below eps: ``sqrt(6 eps)``.
@@ -155,8 +169,10 @@ class ComplexStep(Method):
         if self.vectorized:
             rows = partial(replaced_rows, x, coords, moved)
             y = evaluate_rows(_ComplexBatch(f), n + 1, n, rows, itemsize=16).astype(complex)
-        else:
+        elif is_serial(self.workers):
             y = np.array([_complex_value(f, z) for z in replaced_points(x, coords, moved)])
+        else:
+            y = _complex_values(f, list(replaced_points(x, coords, moved)), self.workers)
         f0, y = y[0], y[1:]
         with np.errstate(all="ignore"):
             # Im(nan + 0j) is 0: a non-finite value must make the coordinate NaN, not 0.
@@ -171,6 +187,34 @@ class ComplexStep(Method):
 def _complex_value(f: CountedFunction, z: np.ndarray) -> complex:
     y = _evaluate_complex(f, z, f.method)
     return complex(np.asarray(getattr(y, "value", y)).reshape(()))
+
+
+def _complex_values(f: CountedFunction, points: list[np.ndarray], workers: Workers) -> np.ndarray:
+    """:func:`_complex_value` at every point, the points evaluated as ``workers`` says.
+
+    The same checks as one point at a time: a ``ComplexWarning`` inside ``f`` is an error (in
+    this process through the warning filters, in worker processes by the evaluator), and the
+    first point, in order, where ``f`` raised or returned a real value is named.
+    """
+    try:
+        with warnings.catch_warnings(), MapWrapper(workers) as map_:
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            ys = f.each(points, map_, warnings_as_errors=(np.exceptions.ComplexWarning,))
+    except FunctionEvaluationError as exc:
+        cause = exc.__cause__
+        if cause is None or exc.point is None:  # not a failure of f on a complex argument
+            raise
+        raise _not_complex(
+            f.method, exc.point, f"raised {type(cause).__name__}", f": {cause}"
+        ) from cause
+    out = np.empty(len(points), dtype=complex)
+    for k, (z, y) in enumerate(zip(points, ys, strict=True)):
+        if not np.iscomplexobj(getattr(y, "value", y)):
+            raise _not_complex(
+                f.method, z, f"returned the real value {y!r}", " for a complex argument"
+            )
+        out[k] = complex(np.asarray(getattr(y, "value", y)).reshape(()))
+    return out
 
 
 class _ComplexBatch:

@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+import pickle
 import warnings
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .parallel import MapWrapper
 
 __all__ = ["CountedFunction", "FunctionEvaluationError", "describe_point", "on_copies"]
 
@@ -21,7 +26,12 @@ _REAL_SCALARS = (float, np.float64)
 
 
 class FunctionEvaluationError(RuntimeError):
-    """``f`` raised, or returned something that is not a scalar, at an evaluation point."""
+    """``f`` raised, or returned something that is not a scalar, at an evaluation point.
+
+    ``point`` is the point where ``f`` raised (None where the error is not about one point).
+    """
+
+    point: Any = None
 
 
 def describe_point(x: Any) -> str:
@@ -64,9 +74,11 @@ class CountedFunction:
         self.nfev = 0
 
     def _fail(self, x: Any, exc: BaseException) -> FunctionEvaluationError:
-        return FunctionEvaluationError(
+        err = FunctionEvaluationError(
             f"{self.method}: f raised {type(exc).__name__} at x={describe_point(x)}: {exc}"
         )
+        err.point = x
+        return err
 
     def __call__(self, x: Any) -> Any:
         """Evaluate ``f`` at one point; return its scalar value (float, complex or dual)."""
@@ -77,18 +89,42 @@ class CountedFunction:
             raise
         except Exception as exc:
             raise self._fail(x, exc) from exc
+        return self._value(x, y)
+
+    def _value(self, x: Any, y: Any) -> Any:
+        """The checked scalar value ``y`` of ``f`` at ``x`` (warns if it is not finite)."""
         if type(y) in _REAL_SCALARS:  # the common case, kept cheap
             if not math.isfinite(y):
                 self._warn_nonfinite(x, y)
             return y
         return self._scalar(x, y)
 
-    def each(self, points: Iterable[Any]) -> list:
+    def each(
+        self,
+        points: Iterable[Any],
+        map_: MapWrapper | None = None,
+        *,
+        warnings_as_errors: tuple[type[Warning], ...] = (),
+    ) -> list:
         """Evaluate ``f`` at each point, one call per point; return the list of values.
 
         The same as calling this object on every point, in one loop: the per-point path of
         stencil methods, where the cost of calling f matters.
+
+        Parameters
+        ----------
+        points : iterable
+            The points, each given to ``f`` as it is (fresh arrays: ``f`` may keep them).
+        map_ : MapWrapper, optional
+            Evaluates the points as its ``workers`` say (:mod:`methods.parallel`): every point is
+            counted here, in this process, and its value checked here, in order, so values,
+            warnings, errors and ``nfev`` are those of the serial loop.
+        warnings_as_errors : tuple of Warning classes
+            Warnings turned into errors of ``f`` while it runs in another process (this
+            process's warning filters do not reach there).
         """
+        if map_ is not None and not map_.serial:
+            return self._each_mapped(list(points), map_, warnings_as_errors)
         f, out = self.f, []
         append = out.append
         for x in points:
@@ -105,6 +141,20 @@ class CountedFunction:
                 append(y)
             else:
                 append(self._scalar(x, y))
+        return out
+
+    def _each_mapped(
+        self, points: list, map_: MapWrapper, warnings_as_errors: tuple[type[Warning], ...]
+    ) -> list:
+        self.nfev += len(points)
+        results = map_(_Evaluate(self.f, warnings_as_errors), points)
+        out = []
+        for x, y in zip(points, results, strict=True):
+            if isinstance(y, _Raised):
+                if isinstance(y.exc, FunctionEvaluationError):
+                    raise y.exc
+                raise self._fail(x, y.exc) from y.exc
+            out.append(self._value(x, y))
         return out
 
     def _scalar(self, x: Any, y: Any) -> Any:
@@ -205,6 +255,51 @@ class CountedFunction:
                 RuntimeWarning,
                 stacklevel=4,
             )
+
+
+class _Raised:
+    """What :class:`_Evaluate` returns for a point where ``f`` raised: the exception."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+class _RemoteError(Exception):
+    """An exception of ``f`` in another process that did not pickle: its type name and text."""
+
+
+class _Evaluate:
+    """``f`` at one point, wherever a map runs it: the value, or :class:`_Raised`.
+
+    Exceptions come back as values, so the parent names the first failing point in order, as the
+    serial loop does. In another process (a pool of workers) ``warnings_as_errors`` are made
+    errors around the call, and an exception that does not pickle is replaced by one that does.
+    """
+
+    def __init__(self, f: Callable, warnings_as_errors: tuple[type[Warning], ...] = ()) -> None:
+        self.f = f
+        self.warnings_as_errors = warnings_as_errors
+        self.pid = os.getpid()
+
+    def __call__(self, x: Any) -> Any:
+        remote = os.getpid() != self.pid
+        try:
+            if remote and self.warnings_as_errors:
+                with warnings.catch_warnings():
+                    for category in self.warnings_as_errors:
+                        warnings.simplefilter("error", category)
+                    return self.f(x)
+            return self.f(x)
+        except Exception as exc:
+            return _Raised(_portable(exc) if remote else exc)
+
+
+def _portable(exc: Exception) -> Exception:
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return _RemoteError(f"{type(exc).__name__}: {exc}")
+    return exc
 
 
 def on_copies(f: Callable) -> Callable:

@@ -15,8 +15,15 @@ from .base import Method, RawResult
 from .batching import evaluate_replaced
 from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction
+from .ordered_sum import ordered_sum
+from .parallel import MapWrapper, Workers
 from .registry import register
-from .validation import check_bool, check_positive_int, check_positive_real
+from .validation import (
+    check_bool,
+    check_positive_int,
+    check_positive_real,
+    check_workers_setting,
+)
 
 __all__ = ["Richardson", "Ridders", "central_difference"]
 
@@ -38,12 +45,22 @@ def central_difference(
         ``eps (|f(x+h)| + |f(x-h)|) / width + eps |quotient|`` (each value of ``f`` correct to
         about an ulp, plus the subtraction and division).
     """
+    xp, xm = _pair(x, i, h)
+    width = xp[i] - xm[i]  # before f sees the points: it may change them
+    return _quotient(float(f(xp)), float(f(xm)), width)
+
+
+def _pair(x: np.ndarray, i: int, h: float) -> tuple[np.ndarray, np.ndarray]:
+    """``x + h e_i`` and ``x - h e_i``, fresh arrays."""
     xp, xm = x.copy(), x.copy()
     xp[i] += h
     xm[i] -= h
-    width = xp[i] - xm[i]
+    return xp, xm
+
+
+def _quotient(fp: float, fm: float, width: float) -> tuple[float, float, float]:
+    """The difference quotient, half-width and rounding bound of :func:`central_difference`."""
     with np.errstate(all="ignore"):
-        fp, fm = float(f(xp)), float(f(xm))
         d = (fp - fm) / width
         rounding = _EPS * (abs(fp) + abs(fm)) / width + _EPS * abs(d)
     return d, width / 2, rounding
@@ -88,6 +105,10 @@ class Richardson(Method):
     vectorized : bool, default False
         Evaluate the ``2 n (levels + 1)`` points in calls of ``f`` on ``(m, n)`` arrays: one
         where they fit in the memory budget of :mod:`methods.batching`, else as few as it allows.
+    workers : int or map-like callable, default 1
+        Evaluate the points (one call of ``f`` each) in this process (1), in a pool of that many
+        processes for the call, or through a map such as ``concurrent.futures.Executor.map``
+        (:mod:`methods.parallel`); values and ``nfev`` are those of ``workers=1``.
 
     Examples
     --------
@@ -104,13 +125,15 @@ class Richardson(Method):
     kind: ClassVar[str] = "adaptive"
     label_params: ClassVar[tuple[str, ...]] = ("levels",)
 
-    def __init__(self, levels: int = 4, vectorized: bool = False) -> None:
+    def __init__(self, levels: int = 4, vectorized: bool = False, workers: Workers = 1) -> None:
         self.levels = levels
         self.vectorized = vectorized
+        self.workers = workers
 
     def _check_settings(self) -> None:
         check_positive_int("levels", self.levels, minimum=1)
         check_bool("vectorized", self.vectorized)
+        check_workers_setting(self.workers, vectorized=self.vectorized)
 
     @classmethod
     def variants(cls) -> list[dict]:
@@ -120,7 +143,7 @@ class Richardson(Method):
         n, levels = x.size, self.levels
         h0 = _default_step(x, 0.1) if step is None else step
         halves = h0[None, :] / 2.0 ** np.arange(levels + 1)[:, None]  # (levels + 1, n)
-        fp, fm, width = _central_values(f, x, halves, self.vectorized)
+        fp, fm, width = _central_values(f, x, halves, self.vectorized, self.workers)
         with np.errstate(all="ignore"):
             d = (fp - fm) / width
             rounding = _EPS * (np.abs(fp) + np.abs(fm)) / width + _EPS * np.abs(d)
@@ -132,8 +155,9 @@ class Richardson(Method):
         last, previous = _richardson(cols)
         value = last[:, 0]
         with np.errstate(all="ignore"):
-            error = np.abs(last[:, 0] - previous[:, 0]) + np.einsum(
-                "ik,ki->i", np.abs(last[:, 1:]), rounding
+            # sum_k |w_ik| r_ki in a fixed order (no einsum/BLAS: the same bits on every CPU)
+            error = np.abs(last[:, 0] - previous[:, 0]) + ordered_sum(
+                np.abs(last[:, 1:]) * rounding.T
             )
         return RawResult(
             value=value, step=width[0] / 2, error_estimate=_nan_where_nan(error, value)
@@ -141,7 +165,7 @@ class Richardson(Method):
 
 
 def _central_values(
-    f: CountedFunction, x: np.ndarray, halves: np.ndarray, vectorized: bool
+    f: CountedFunction, x: np.ndarray, halves: np.ndarray, vectorized: bool, workers: Workers = 1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """f at x +- halves[k, i] e_i for every level k and coordinate i, and the widths represented.
 
@@ -155,7 +179,7 @@ def _central_values(
     moved = np.concatenate([x + halves, x - halves]).ravel()
     width = (x + halves) - (x - halves)
     coords = np.tile(np.arange(n), 2 * levels1)
-    values = evaluate_replaced(f, x, coords, moved, vectorized=vectorized)
+    values = evaluate_replaced(f, x, coords, moved, vectorized=vectorized, workers=workers)
     half = levels1 * n
     return values[:half].reshape(levels1, n), values[half:].reshape(levels1, n), width
 
@@ -218,6 +242,12 @@ class Ridders(Method):
         Maximum tableau size (columns), at least 2.
     safe : float, default 2.0
         Stop when the error grows by this factor, > 1.
+    workers : int or map-like callable, default 1
+        Evaluate the ``2 m`` points of one column (the ``m`` coordinates not stopped yet) in
+        this process (1), in a pool of that many processes for the call, or through a map such as
+        ``concurrent.futures.Executor.map`` (:mod:`methods.parallel`); values and ``nfev`` are
+        those of ``workers=1``. The columns themselves follow one another (each decides whether
+        the next is needed).
 
     Examples
     --------
@@ -233,10 +263,13 @@ class Ridders(Method):
     reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXTRAPOLATED
     kind: ClassVar[str] = "adaptive"
 
-    def __init__(self, con: float = 1.4, ntab: int = 10, safe: float = 2.0) -> None:
+    def __init__(
+        self, con: float = 1.4, ntab: int = 10, safe: float = 2.0, workers: Workers = 1
+    ) -> None:
         self.con = con
         self.ntab = ntab
         self.safe = safe
+        self.workers = workers
 
     def _check_settings(self) -> None:
         if check_positive_real("con", self.con) <= 1:
@@ -244,41 +277,71 @@ class Ridders(Method):
         check_positive_int("ntab", self.ntab, minimum=2)
         if check_positive_real("safe", self.safe) <= 1:
             raise ValueError(f"`safe` must be > 1, got {self.safe}.")
+        check_workers_setting(self.workers)
 
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
         n = x.size
         h0 = _default_step(x, 0.1) if step is None else step
-        value, error, used = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
-        for i in range(n):
-            value[i], error[i], used[i] = self._one(f, x, i, h0[i])
+        con, ntab, safe = float(self.con), self.ntab, float(self.safe)
+        tables = [_Neville(con, ntab, safe, float(h0[i])) for i in range(n)]
+        # Column by column, every coordinate still going at once: the pairs x +- h e_i of one
+        # column are independent, so they go to `workers` together.
+        with MapWrapper(self.workers) as map_:
+            for _ in range(ntab):
+                active = [i for i in range(n) if not tables[i].done]
+                if not active:
+                    break
+                pairs = [_pair(x, i, tables[i].hh) for i in active]
+                # the widths first: f may change the arrays it is given
+                widths = [xp[i] - xm[i] for i, (xp, xm) in zip(active, pairs, strict=True)]
+                y = f.each([p for pair in pairs for p in pair], map_)
+                for k, (i, width) in enumerate(zip(active, widths, strict=True)):
+                    tables[i].add(float(y[2 * k]), float(y[2 * k + 1]), width)
+        value = np.array([t.best[0] for t in tables])
+        error = np.array([t.error_estimate() for t in tables])
+        used = np.array([t.ans_step for t in tables])
         return RawResult(value=value, step=used, error_estimate=_nan_where_nan(error, value))
 
-    def _one(
-        self, f: CountedFunction, x: np.ndarray, i: int, h: float
-    ) -> tuple[float, float, float]:
-        con, ntab, safe = float(self.con), self.ntab, float(self.safe)
-        con2 = con * con
-        # a[j][c] is [entry, weights of D(h/con^0..ntab-1)]: the tableau is linear in the central
-        # differences, so carrying unit vectors along gives the weights for the rounding bound.
-        a = np.zeros((ntab, ntab, ntab + 1))
-        rounding = np.zeros(ntab)
-        a[0, 0, 0], half, rounding[0] = central_difference(f, x, i, h)
-        a[0, 0, 1] = 1.0
-        err, best, ans_step = np.inf, np.full(ntab + 1, np.nan), half
-        hh = h
-        for c in range(1, ntab):
-            hh /= con
-            a[0, c, 0], half, rounding[c] = central_difference(f, x, i, hh)
-            a[0, c, c + 1] = 1.0
-            fac = con2
-            for j in range(1, c + 1):
-                a[j, c] = (a[j - 1, c] * fac - a[j - 1, c - 1]) / (fac - 1.0)
-                fac *= con2
-                errt = max(abs(a[j, c, 0] - a[j - 1, c, 0]), abs(a[j, c, 0] - a[j - 1, c - 1, 0]))
-                if errt <= err:
-                    err, best, ans_step = errt, a[j, c], half
-            if abs(a[c, c, 0] - a[c - 1, c - 1, 0]) >= safe * err:
-                break
-        weights = best[1:]
+
+class _Neville:
+    """The ``dfridr`` tableau of one coordinate, filled one column (central difference) at a time.
+
+    ``a[j][c]`` is ``[entry, weights of D(h/con^0..ntab-1)]``: the tableau is linear in the
+    central differences, so carrying unit vectors along gives the weights for the rounding bound.
+    """
+
+    def __init__(self, con: float, ntab: int, safe: float, h: float) -> None:
+        self.con, self.ntab, self.safe = con, ntab, safe
+        self.a = np.zeros((ntab, ntab, ntab + 1))
+        self.rounding = np.zeros(ntab)
+        self.hh = h  # the step of the next column
+        self.c = 0  # the next column
+        self.err = np.inf
+        self.best = np.full(ntab + 1, np.nan)
+        self.ans_step = np.nan
+        self.done = False
+
+    def add(self, fp: float, fm: float, width: float) -> None:
+        """Add the column of ``f(x + hh e_i)``, ``f(x - hh e_i)`` and their represented width."""
+        a, c, con2 = self.a, self.c, self.con * self.con
+        a[0, c, 0], half, self.rounding[c] = _quotient(fp, fm, width)
+        a[0, c, c + 1] = 1.0
+        if c == 0:
+            self.ans_step = half
+        fac = con2
+        for j in range(1, c + 1):
+            a[j, c] = (a[j - 1, c] * fac - a[j - 1, c - 1]) / (fac - 1.0)
+            fac *= con2
+            errt = max(abs(a[j, c, 0] - a[j - 1, c, 0]), abs(a[j, c, 0] - a[j - 1, c - 1, 0]))
+            if errt <= self.err:
+                self.err, self.best, self.ans_step = errt, a[j, c], half
+        self.c += 1
+        self.hh /= self.con
+        stopped = c > 0 and abs(a[c, c, 0] - a[c - 1, c - 1, 0]) >= self.safe * self.err
+        self.done = stopped or self.c == self.ntab
+
+    def error_estimate(self) -> float:
+        """NR's ``err`` of the accepted entry plus its rounding bound, summed in a fixed order."""
+        weights = self.best[1:]
         used = weights != 0  # a NaN column with no weight must not poison the bound
-        return best[0], err + np.abs(weights[used]) @ rounding[used], ans_step
+        return float(self.err + ordered_sum(np.abs(weights[used]) * self.rounding[used]))

@@ -27,8 +27,10 @@ from .batching import evaluate_replaced
 from .capabilities import Family
 from .counting import CountedFunction
 from .fornberg import float_stencil, optimal_step
+from .ordered_sum import weighted_sum
+from .parallel import Workers
 from .registry import register
-from .validation import check_bool, check_choice, representable_step
+from .validation import check_bool, check_choice, check_workers_setting, representable_step
 
 __all__ = ["FiniteDifference", "Scheme", "SCHEMES", "STEP_RULES"]
 
@@ -77,6 +79,15 @@ class FiniteDifference(Method):
     vectorized : bool, default False
         Evaluate the stencil points in ``f`` calls on ``(m, n)`` arrays: one call where they fit
         in the memory budget of :mod:`methods.batching`, else as few as it allows.
+    workers : int or map-like callable, default 1
+        Evaluate the stencil points (one call of ``f`` each) in this process (1), in a pool of
+        that many processes started and shut down by the call, or through a map such as
+        ``multiprocessing.Pool.map`` or ``concurrent.futures.Executor.map``
+        (:mod:`methods.parallel`). Values and ``nfev`` are those of ``workers=1``, bit for bit.
+
+    The stencil is applied in a fixed order of elementwise operations
+    (:func:`methods.ordered_sum.weighted_sum`), never a BLAS product, so the same inputs give
+    the same bits on every CPU.
 
     Examples
     --------
@@ -100,6 +111,7 @@ class FiniteDifference(Method):
     order: int
     step_rule: str
     vectorized: bool
+    workers: Workers
 
     def __init__(
         self,
@@ -107,12 +119,14 @@ class FiniteDifference(Method):
         order: int | None = None,
         step_rule: str = "relative",
         vectorized: bool = False,
+        workers: Workers = 1,
     ) -> None:
         self.scheme = scheme
         known = SCHEMES.get(scheme) if isinstance(scheme, str) else None
         self.order = known.default_order if order is None and known else order
         self.step_rule = step_rule
         self.vectorized = vectorized
+        self.workers = workers
 
     @property
     def truncation_order(self) -> int:  # type: ignore[override]
@@ -142,6 +156,7 @@ class FiniteDifference(Method):
         check_choice("order", order, SCHEMES[self.scheme].orders)
         check_choice("step_rule", self.step_rule, STEP_RULES)
         check_bool("vectorized", self.vectorized)
+        check_workers_setting(self.workers, vectorized=self.vectorized)
 
     def _steps(self, x: np.ndarray, step: np.ndarray | None) -> np.ndarray:
         """Per-coordinate representable steps; raise if one vanishes."""
@@ -158,7 +173,7 @@ class FiniteDifference(Method):
 
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
         offsets_t, weights_t = float_stencil(self.scheme, 1, self.order)
-        offsets, weights = np.array(offsets_t), np.array(weights_t)
+        offsets = np.array(offsets_t)
         h = self._steps(x, step)
         n, k = x.size, offsets.size
         centre = offsets == 0  # one-sided stencils: f(x) is shared by every coordinate
@@ -170,13 +185,13 @@ class FiniteDifference(Method):
         c = int(centre.any())
         coords = np.concatenate([np.full(c, -1), np.repeat(np.arange(n), moved.size)])
         new = np.concatenate([x[:c], shifted.ravel()])
-        y = evaluate_replaced(f, x, coords, new, vectorized=self.vectorized)
+        y = evaluate_replaced(f, x, coords, new, vectorized=self.vectorized, workers=self.workers)
         values = np.empty((n, k))
         if c:
             values[:, centre] = y[0]
         values[:, moved] = y[c:].reshape(n, moved.size)
         with np.errstate(all="ignore"):
-            value = (values @ weights) / h
+            value = weighted_sum(values, weights_t) / h
         return RawResult(value=value, step=h)
 
 

@@ -12,8 +12,9 @@ from .capabilities import Family
 from .counting import CountedFunction
 from .fornberg import optimal_step as fornberg_optimal_step
 from .fornberg import stencil
+from .parallel import Workers
 from .registry import register
-from .validation import check_bool, check_choice, representable_step
+from .validation import check_bool, check_choice, check_workers_setting, representable_step
 
 __all__ = ["NumpyGradient", "POSITIONS", "optimal_step"]
 
@@ -74,6 +75,11 @@ class NumpyGradient(GridMethod):
     vectorized : bool, optional
         Evaluate the points of the point form in calls of ``f`` on ``(m, n)`` arrays: one where
         they fit in the memory budget of :mod:`methods.batching`, else as few as it allows.
+    workers : int or map-like callable, optional
+        Evaluate the points of the point form (one call of ``f`` each) in this process (1, the
+        default), in a pool of that many processes for the call, or through a map such as
+        ``concurrent.futures.Executor.map`` (:mod:`methods.parallel`); values and ``nfev`` are
+        those of ``workers=1``.
 
     Notes
     -----
@@ -101,12 +107,19 @@ class NumpyGradient(GridMethod):
     #: truncation order inside the grid (edges: ``edge_order``)
     truncation_order: ClassVar[int] = 2
     label_params: ClassVar[tuple[str, ...]] = ("edge_order", "position")
-    point_form_params: ClassVar[tuple[str, ...]] = ("position", "vectorized")
+    point_form_params: ClassVar[tuple[str, ...]] = ("position", "vectorized", "workers")
 
-    def __init__(self, edge_order: int = 1, position: str = "center", vectorized: bool = False):
+    def __init__(
+        self,
+        edge_order: int = 1,
+        position: str = "center",
+        vectorized: bool = False,
+        workers: Workers = 1,
+    ):
         self.edge_order = edge_order
         self.position = position
         self.vectorized = vectorized
+        self.workers = workers
 
     @classmethod
     def variants(cls) -> list[dict[str, Any]]:
@@ -127,6 +140,7 @@ class NumpyGradient(GridMethod):
         check_choice("edge_order", self.edge_order, (1, 2))
         check_choice("position", self.position, POSITIONS)
         check_bool("vectorized", self.vectorized)
+        check_workers_setting(self.workers, vectorized=self.vectorized)
 
     def _formula(self) -> str:
         return "central" if self.position == "center" else f"forward-{self.edge_order}"
@@ -152,7 +166,12 @@ class NumpyGradient(GridMethod):
         shifted = x[:, None] + np.array([offsets[j] for j in moved])[None, :] * h[:, None]
         coords = np.concatenate([[-1], np.repeat(np.arange(n), k)])
         y = evaluate_replaced(
-            f, x, coords, np.concatenate([[0.0], shifted.ravel()]), vectorized=self.vectorized
+            f,
+            x,
+            coords,
+            np.concatenate([[0.0], shifted.ravel()]),
+            vectorized=self.vectorized,
+            workers=self.workers,
         )
         value = np.empty(n)
         line = np.empty(len(offsets))

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from .parallel import check_workers, is_serial
+
 __all__ = [
     "check_function",
     "check_point",
@@ -17,6 +19,7 @@ __all__ = [
     "check_positive_real",
     "check_bool",
     "representable_step",
+    "check_workers_setting",
 ]
 
 
@@ -156,3 +159,15 @@ def check_bool(name: str, value: Any) -> bool:
     if not isinstance(value, bool | np.bool_):
         raise TypeError(f"`{name}` must be True or False, got {value!r}.")
     return bool(value)
+
+
+def check_workers_setting(workers: Any, *, vectorized: bool = False) -> None:
+    """Raise naming ``workers`` unless it is valid (:func:`methods.parallel.check_workers`) and,
+    for a vectorized ``f``, 1 (its points go in as few calls as the memory budget allows)."""
+    check_workers(workers)
+    if vectorized and not is_serial(workers):
+        raise ValueError(
+            "`workers` must be 1 with vectorized=True (a vectorized f gets its points in as few "
+            f"calls as the memory budget allows), got {workers!r:.60}; pass vectorized=False to "
+            "evaluate points in parallel."
+        )
