@@ -48,6 +48,7 @@ from .execute import Context, execute, versions
 from .folder_lock import FolderLock
 from .plan import HIGH_DIM, exact_gradients, plan_accuracy, plan_cost
 from .problems import resolve_problems
+from .provenance import provenance
 from .steps import (
     DEFAULT_GRID_SIZES,
     DEFAULT_STEPS,
@@ -333,13 +334,15 @@ def _check_options(
 
 
 def _run_info(ctx: Context, stored: Mapping[str, Any], config: dict, jobs: int) -> dict:
-    """``run.json`` of a running sweep (a resumed run keeps its id and start)."""
+    """``run.json`` of a running sweep (a resumed run keeps its id and start; its
+    ``provenance`` is that of the code running now, :func:`diffbench.provenance.provenance`)."""
     return {
         "run_id": ctx.run_id,
         "started": stored.get("started") or datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": ctx.versions,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
+        "provenance": provenance(),
         "config": config,
         "status": "running",
         "jobs": jobs,
