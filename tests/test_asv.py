@@ -593,12 +593,15 @@ def test_asv_run_from_a_clean_clone_reads_back_through_from_asv(tmp_path: Path) 
     table = read_results(tmp_path / "o")
     (run_id,) = set(table["run_id"])
     assert run_id.startswith("asv-") and f"-{_head(clone)[:8]}-virtualenv-py" in run_id
-    curve = table[
+    rows = table[
         (table["label"] == "central(order=2)")
         & (table["problem"] == "exp-sin")
         & (table["status"] == "ok")
-    ].set_index("step")["rel_error"]
+    ].set_index("step_rel")
+    curve = rows["rel_error"]
     assert sorted(curve.index) == sorted(10.0**-k for k in range(1, 16))
+    # the steps passed are relative: at exp-sin's first point (0.7, 1.3) the largest is 1.3 t
+    assert rows.loc[1e-3, "step"] == pytest.approx(1.3e-3, rel=1e-15)
     # the V of docs/theory.md#error-model: truncation ~h**2 on the right, rounding ~eps/h on the
     # left, ~1e-11 best
     assert curve.idxmin() in (1e-4, 1e-5, 1e-6) and curve.min() < 1e-9
