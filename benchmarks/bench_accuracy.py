@@ -17,7 +17,7 @@ import numpy as np
 
 from diffbench.measure import Measurement, measure_grid, sample_grid
 from diffbench.problems import get_problem, list_problems
-from diffbench.steps import DEFAULT_GRID_SIZES
+from diffbench.steps import DEFAULT_GRID_SIZES, step_at
 
 from .common import CONFIGS, STEP_PROBLEMS, STEPS, labels, measure_or_skip, require, skip_unless_ok
 
@@ -51,18 +51,20 @@ def _point_truths() -> dict[str, list[np.ndarray]]:
 
 
 def _point_error(truths: dict, label: str, problem: str, point: int, step: float | None) -> float:
-    """Relative error of one gradient; skip (NotImplementedError) what cannot run."""
+    """Relative error of one gradient at the relative ``step`` (the sweep's: the step passed is
+    ``step * max(1, |x_i|)``); skip (NotImplementedError) what cannot run."""
     config = CONFIGS[label]
     prob = get_problem(problem)
     if point >= len(prob.points):
         raise NotImplementedError(f"{problem} has {len(prob.points)} point(s)")
     require(config, prob)
     x = np.asarray(prob.points[point], dtype=float)
-    return measure_or_skip(config.build(), prob.function, x, truths[problem][point], step).rel_error
+    h = None if step is None else step_at(step, x)
+    return measure_or_skip(config.build(), prob.function, x, truths[problem][point], h).rel_error
 
 
 class StepAccuracy:
-    """Step methods (and grid methods' point form) at steps 1e-1 ... 1e-15 by decades."""
+    """Step methods (and grid methods' point form) at relative steps 1e-1 ... 1e-15 by decades."""
 
     params = [labels("step", "grid"), list(STEP_PROBLEMS), list(STEP_POINTS), list(STEPS)]
     param_names = ["label", "problem", "point", "step"]

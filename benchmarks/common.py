@@ -23,7 +23,8 @@ from diffbench.schema import Status
 #: hazard. asv runs every parameter combination in its own process (~20-40 ms each here), so the
 #: step sweep (every step configuration x problem x step) is kept to these, at their first point.
 STEP_PROBLEMS = ("seed-product", "exp-sin", "sin50", "log-large", "pole", "x-abs-x")
-#: Steps of the step sweep: 1e-1 to 1e-15 by decades (the same floats as the sweep's decades).
+#: Relative steps of the step sweep (scaled by ``max(1, |x_i|)``, as the sweep's): 1e-1 to 1e-15
+#: by decades (the same floats as the sweep's decades).
 STEPS = tuple(10.0**-k for k in range(1, 16))
 #: Dimensions of the Rosenbrock function in the cost benchmarks.
 SIZES = (2, 10, 100, 1000)

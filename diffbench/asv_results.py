@@ -11,7 +11,8 @@ Benchmarks of the suite in ``benchmarks/`` become rows of :data:`diffbench.store
 their parameter names (:data:`TABLE_PARAMS`): ``label`` (a configuration's label: an
 ``accuracy`` row) or ``method`` (a method name with its default settings and step: a ``cost``
 row, at the problem's first point, as the sweep's), ``problem`` (or ``n``: ``rosenbrock-<n>``),
-``point``, ``step``, ``grid_size`` and ``region``. ``track_*`` values with
+``point``, ``step`` (the sweep's relative step: ``step_rel``, and ``step`` is
+``step_rel * max(1, |x_i|)`` at the point), ``grid_size`` and ``region``. ``track_*`` values with
 ``unit = "relative error"`` fill ``rel_error``, with ``unit = "evaluations"`` ``nfev``, and
 ``time_*`` values ``time`` (asv's median seconds per call); the benchmarks of one parameter
 combination share its row. Every other value (ratios, peak memory, benchmarks with other
@@ -20,7 +21,13 @@ parameters) is listed in :data:`OTHER_FILE`.
 asv records a skipped combination and a NaN the same way, so a NaN becomes a row with status
 ``skipped`` (the suite skips what cannot run here, what raised and what returned NaN; ``asv run
 --show-stderr`` prints which); combinations that are not measurements at all (a point index
-beyond a problem's points) are left out. A failed benchmark becomes a row with status ``error``.
+beyond a problem's points, with no value) are left out. A failed benchmark becomes a row with
+status ``error``.
+
+What the suite never stores is refused with an error naming the file, the benchmark and the
+parameters, never stored or allocated: a negative point index, or a value for a point the
+problem does not have; a step that is not a positive number; a negative error, time or nfev; a
+grid of more than :data:`diffbench.steps.MAX_GRID_POINTS` nodes.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .schema import SCHEMA_VERSION
@@ -229,27 +237,95 @@ class _Lookup:
         return self.problems[name]
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_params(params: Mapping[str, Any], where: str) -> None:
+    """Parameter values no benchmark of this suite stores are refused, before anything is
+    looked up or allocated: names that are not strings, a negative point index, a step that is
+    not a positive number, a region the table does not know, a grid size that is not an integer
+    of at least 2 or whose grid would exceed :data:`diffbench.steps.MAX_GRID_POINTS` nodes."""
+    from .schema import REGIONS
+    from .steps import MAX_GRID_POINTS
+
+    for name in ("label", "method", "problem"):
+        if name in params and not isinstance(params[name], str):
+            raise AsvResultsError(f"{where}: `{name}` {params[name]!r} is not a string.")
+    n, point, step = params.get("n"), params.get("point"), params.get("step")
+    if "n" in params and not (_is_int(n) and n >= 1):
+        raise AsvResultsError(f"{where}: `n` {n!r} is not a positive integer.")
+    if "point" in params and not (_is_int(point) and point >= 0):
+        raise AsvResultsError(f"{where}: point index {point!r} is not an integer >= 0.")
+    if "step" in params and not (_is_real(step) and math.isfinite(step) and step > 0):
+        raise AsvResultsError(f"{where}: step {step!r} is not a positive finite number.")
+    if params.get("region", "point") not in REGIONS:
+        raise AsvResultsError(
+            f"{where}: region {params['region']!r} is not one of {', '.join(REGIONS)}."
+        )
+    size = params.get("grid_size")
+    if "grid_size" in params and not (_is_int(size) and 2 <= size <= MAX_GRID_POINTS):
+        raise AsvResultsError(
+            f"{where}: grid size {size!r} is not an integer from 2 to {MAX_GRID_POINTS}."
+        )
+
+
+def _check_grid(problem: Any, size: int, where: str) -> None:
+    """A grid of more than :data:`diffbench.steps.MAX_GRID_POINTS` nodes is refused (its axes
+    alone could need terabytes), as the sweep refuses it."""
+    from .steps import MAX_GRID_POINTS
+
+    if size**problem.dim > MAX_GRID_POINTS:
+        raise AsvResultsError(
+            f"{where}: grid size {size} on {problem.name} ({problem.dim}-D) gives "
+            f"{size}**{problem.dim} nodes, more than the sweep's limit {MAX_GRID_POINTS}."
+        )
+
+
 def _base_row(
-    run: AsvRun, measure: str, params: Mapping[str, Any], lookup: _Lookup
+    run: AsvRun,
+    measure: str,
+    params: Mapping[str, Any],
+    lookup: _Lookup,
+    where: str = "asv results",
+    has_value: bool = False,
 ) -> dict[str, Any] | None:
-    """The row of one parameter combination, without values; None if it is no measurement.
+    """The row of one parameter combination, without values; None if it is no measurement (a
+    point index beyond the problem's points, with no value: the suite's product of parameters
+    holds such combinations and skips them).
 
     The columns describing the method and the problem are the sweep's (same functions); a grid
     row's ``nfev`` is only what asv counted (``GridAccuracy.track_nfev``), never reconstructed.
+    The parameter ``step`` is the sweep's relative step (``step_rel``); ``step`` is then the
+    largest step passed at the point, ``step_rel * max(1, |x_i|)``.
+
+    Raises
+    ------
+    AsvResultsError
+        Naming ``where`` (file, benchmark, parameters): parameter values the suite never stores
+        (:func:`_check_params`), a value for a point the problem does not have, or a grid too
+        large to describe.
     """
     from .execute import grid_text, point_text, problem_columns
     from .measure import grid_spacing
+    from .steps import step_at
 
+    _check_params(params, where)
     label = params.get("label")
     config = lookup.config(label, params.get("method"))
     problem_name = params.get("problem")
     if problem_name is None:
-        problem_name = f"rosenbrock-{int(params['n'])}"
+        problem_name = f"rosenbrock-{params['n']}"
     problem = lookup.problem(problem_name)
     # cost benchmarks time a problem's first point, as the sweep's cost rows do
     point = 0 if measure == "cost" else params.get("point")
     grid_size = params.get("grid_size")
     form = "point" if grid_size is None else "grid"
+    step_rel = params.get("step")
     row: dict[str, Any] = {
         "run_id": run.run_id,
         "measure": measure,
@@ -257,7 +333,8 @@ def _base_row(
         "form": form,
         "problem": problem_name,
         "point": point,
-        "step": params.get("step"),
+        "step_rel": step_rel,
+        "step": step_rel,
         "grid_size": grid_size,
         "region": params.get("region", "point"),
         "versions": f"asv results of commit {run.commit_hash[:12]}, {run.env_name}, "
@@ -271,39 +348,76 @@ def _base_row(
         row.update(method=shown.split("(")[0], label=shown, message="not in this registry")
     if problem is not None:
         if point is not None and point >= len(problem.points):
+            if has_value:
+                raise AsvResultsError(
+                    f"{where}: a value for point {point} of {problem_name}, which has "
+                    f"{len(problem.points)} point(s)."
+                )
             return None
         row.update(problem_columns(problem))
         if point is not None:
             row["point_values"] = point_text(problem.points[point])
+            if step_rel is not None:
+                row["step"] = float(np.max(step_at(step_rel, problem.points[point])))
         if grid_size is not None:
-            spacing = grid_spacing(problem.domain, int(grid_size))
+            _check_grid(problem, grid_size, where)
+            spacing = grid_spacing(problem.domain, grid_size)
             row.update(step=spacing, step_used=spacing, point_values=grid_text(problem.domain))
     row["key"] = measurement_key(
         measure,
         problem_name,
         point,
         row["label"],
-        row["step"] if grid_size is None else None,
+        step_rel if grid_size is None else None,
         grid_size,
         row["region"],
     )
     return row
 
 
-def _set_value(row: dict, column: str, value: Any, stats: Mapping[str, Any]) -> None:
+def _has_value(value: Any) -> bool:
+    """Whether an asv value is a measurement (not ``null``: failed, nor NaN: skipped)."""
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def _checked_value(column: str, value: Any, where: str) -> float | int:
+    """A benchmark value for ``column``, or :class:`AsvResultsError` naming ``where``: errors
+    and times are non-negative numbers (an error may be infinite), nfev a non-negative
+    integer."""
+    if not _is_real(value):
+        raise AsvResultsError(f"{where}: value {value!r} is not a number.")
+    if column == "nfev":
+        if not (math.isfinite(value) and value >= 0 and float(value).is_integer()):
+            raise AsvResultsError(f"{where}: nfev {value!r} is not a non-negative integer.")
+        return int(value)
+    if value < 0:
+        what = "an error" if column == "rel_error" else "a time"
+        raise AsvResultsError(f"{where}: {column} {value!r} is negative, which {what} cannot be.")
+    if column == "time" and not math.isfinite(value):
+        raise AsvResultsError(f"{where}: time {value!r} is not finite.")
+    return float(value)
+
+
+def _set_value(
+    row: dict, column: str, value: Any, stats: Mapping[str, Any], where: str = "asv results"
+) -> None:
     """Put one benchmark value into its column; remember the outcome for the row's status."""
     outcomes = row.setdefault("_outcomes", [])
     if value is None:
         outcomes.append("error")
-    elif isinstance(value, float) and math.isnan(value):
+    elif not _has_value(value):
         outcomes.append("skipped")
     else:
         outcomes.append("ok")
-        row[column] = int(value) if column == "nfev" else float(value)
+        row[column] = _checked_value(column, value, where)
         if column == "time":
-            row["time_number"] = stats.get("number")
-            samples = stats.get("samples")
+            number, samples = stats.get("number"), stats.get("samples")
+            if number is not None and not (_is_int(number) and number >= 1):
+                raise AsvResultsError(f"{where}: stats_number {number!r} is not an integer >= 1.")
+            row["time_number"] = number
             if samples:
+                if not isinstance(samples, list) or not all(_is_real(t) for t in samples):
+                    raise AsvResultsError(f"{where}: samples {samples!r} are not numbers.")
                 row["time_repeats"] = json.dumps([float(f"{t:.6g}") for t in samples])
 
 
@@ -392,17 +506,18 @@ def _run_values(run: AsvRun, benchmarks: Mapping[str, dict]) -> tuple[list[dict]
                     }
                 )
                 continue
-            base = _base_row(run, measure, named, lookup)
+            at = f"{where}, parameters {json.dumps(named, default=repr)}"
+            base = _base_row(run, measure, named, lookup, at, _has_value(value))
             if base is None:
                 continue
             row = rows.setdefault(base["key"], base)
             number = fields.get("stats_number")
             samples = fields.get("samples")
             stats = {
-                "number": number[i] if isinstance(number, list) else None,
-                "samples": samples[i] if isinstance(samples, list) else None,
+                "number": number[i] if isinstance(number, list) and i < len(number) else None,
+                "samples": samples[i] if isinstance(samples, list) and i < len(samples) else None,
             }
-            _set_value(row, column, value, stats)
+            _set_value(row, column, value, stats, at)
     return [_finish(r) for r in rows.values()], other
 
 

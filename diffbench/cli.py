@@ -55,7 +55,7 @@ def _split(values: Sequence[str] | None) -> list[str] | None:
 
 
 def parse_steps(tokens: Sequence[str] | None) -> Any:
-    """``START:STOP[:PER_DECADE]`` or explicit step values, as given on the command line."""
+    """``START:STOP[:PER_DECADE]`` or relative step values, as given on the command line."""
     from .steps import DEFAULT_STEPS, StepRange
 
     if tokens is None:
@@ -91,10 +91,11 @@ def _add_run(subparsers: Any) -> None:
         "run",
         help="sweep methods over problems, steps and grid sizes; write results.csv",
         description=(
-            "Measure every method configuration on every problem: errors over a range of steps "
-            "(step methods), one value per point (exact and adaptive methods), errors over grid "
-            "sizes (grid methods), then nfev and time per gradient at the default step. Rows are "
-            "appended to OUTPUT/results.csv as they are produced; an interrupted run continues "
+            "Measure every method configuration on every problem: errors over a range of "
+            "relative steps (step methods; at x the step passed is STEP * max(1, |x_i|)), one "
+            "value per point (exact and adaptive methods), errors over grid sizes (grid "
+            "methods), then nfev and time per gradient at the default step. Rows are appended "
+            "to OUTPUT/results.csv as they are produced; an interrupted run continues "
             "with --resume."
         ),
     )
@@ -112,7 +113,8 @@ def _add_run(subparsers: Any) -> None:
         "--steps",
         nargs="+",
         metavar="STEP",
-        help=f"START:STOP[:PER_DECADE] or step values (default {DEFAULT_STEPS.spec()})",
+        help="relative steps, each scaled by max(1, |x_i|) at a point: START:STOP[:PER_DECADE] "
+        f"or step values (default {DEFAULT_STEPS.spec()})",
     )
     p.add_argument(
         "--grid-sizes", nargs="+", type=int, metavar="N", help=f"points per axis (default {sizes})"

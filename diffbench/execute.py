@@ -1,7 +1,8 @@
 """Running the sweep's tasks: each one through the measuring kernel, into rows of the table.
 
 A task (:class:`diffbench.plan.Task`) becomes rows here: ``point`` tasks call
-:func:`diffbench.measure.measure_gradient` at every point and step, ``grid`` tasks sample the grid
+:func:`diffbench.measure.measure_gradient` at every point and relative step ``t`` (the step passed
+is ``t * max(1, |x_i|)``, :func:`diffbench.steps.step_at`), ``grid`` tasks sample the grid
 once (:func:`diffbench.measure.sample_grid`) and call :func:`diffbench.measure.measure_grid` for
 every grid configuration, ``cost`` tasks measure once at the default step and then time the
 prepared gradient (:func:`diffbench.timing.time_call`), ``skip`` tasks write why not.
@@ -25,6 +26,7 @@ from .configs import MethodConfig
 from .measure import Measurement, measure_gradient, measure_grid, one_line, sample_grid
 from .plan import Task
 from .schema import Status
+from .steps import step_at
 from .store import measurement_key
 from .timing import time_call
 from .workers import map_ordered, worker_count
@@ -124,10 +126,18 @@ def _run_point(ctx: Context, task: Task) -> list[dict]:
         method, failed = _build(config)
         for i, point in enumerate(prob.points):
             x = np.asarray(point, dtype=float)
-            for h in task.steps:
-                row = dict(base, point=i, point_values=point_text(point), step=h)
+            for t in task.steps:
+                # t is relative: the step passed is t * max(1, |x_i|) per coordinate
+                h = None if t is None else step_at(t, x)
+                row = dict(
+                    base,
+                    point=i,
+                    point_values=point_text(point),
+                    step_rel=t,
+                    step=None if h is None else float(np.max(h)),
+                )
                 row["key"] = measurement_key(
-                    "accuracy", prob.name, i, config.label, h, None, "point"
+                    "accuracy", prob.name, i, config.label, t, None, "point"
                 )
                 m = failed or measure_gradient(method, prob.function, x, task.truths[i], step=h)
                 rows.append(_with(row, m))

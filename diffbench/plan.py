@@ -1,7 +1,8 @@
 """The sweep's plan: which measurements to make, batched into tasks.
 
 * **Step methods** (kind ``"step"``, and the point form of ``"grid"`` methods): every point of
-  every problem at every step (:func:`diffbench.steps.steps_for`).
+  every problem at every relative step ``t`` (:func:`diffbench.steps.steps_for`; the step passed
+  at ``x`` is ``t * max(1, |x_i|)``).
 * **Exact and adaptive methods**: one measurement per point with ``step=None``.
 * **Grid methods** (grid form, one per distinct grid form): every grid size of the problem's
   dimension, on problems of at most :data:`diffbench.steps.MAX_GRID_DIM` variables.
@@ -37,7 +38,8 @@ class Task:
     sweeps, cost, skips) or every grid configuration on one grid of one problem.
 
     ``what`` is ``"point"``, ``"grid"``, ``"cost"`` or ``"skip"``; ``region`` is ``"point"``
-    except for skipped grid forms (``"interior"``).
+    except for skipped grid forms (``"interior"``). ``steps`` are relative steps (None: the
+    method's own step), as in the measurement keys.
     """
 
     what: str
@@ -77,10 +79,10 @@ class Task:
                 measurement_key("cost", p, 0, c.label, None, None, "point") for c in self.configs
             ]
         return [
-            measurement_key("accuracy", p, i, c.label, h, None, "point")
+            measurement_key("accuracy", p, i, c.label, t, None, "point")
             for c in self.configs
             for i in range(len(self.problem.points))
-            for h in self.steps
+            for t in self.steps
         ]
 
 
@@ -106,8 +108,8 @@ def plan_accuracy(
             if reason:
                 tasks.append(Task("skip", prob, (config,), reason=reason))
                 continue
-            h = steps_for(config, steps) if config.kind in ("step", "grid") else (None,)
-            tasks.append(Task("point", prob, (config,), steps=h, truths=truths[prob.name]))
+            t = steps_for(config, steps) if config.kind in ("step", "grid") else (None,)
+            tasks.append(Task("point", prob, (config,), steps=t, truths=truths[prob.name]))
         tasks.extend(_grid_tasks(configs, prob, grid_sizes))
     return tasks
 

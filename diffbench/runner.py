@@ -3,9 +3,11 @@
 What is measured (one row per measurement, see :mod:`diffbench.schema` for the columns):
 
 * **Step methods** (kind ``"step"``, and the point form of ``"grid"`` methods): every point of every
-  problem at every step of a log-spaced range, by default ``1e-1`` down to ``1e-16`` with 4 steps
-  per decade, extended below for methods whose ``smallest_useful_step`` is smaller
-  (:mod:`diffbench.steps`).
+  problem at every relative step ``t`` of a log-spaced range, by default ``1e-1`` down to ``1e-16``
+  with 4 steps per decade, extended below for methods whose ``smallest_useful_step`` is smaller
+  (:mod:`diffbench.steps`). At ``x`` the method is called with ``h_i = t * max(1, |x_i|)``, so the
+  range suits ``x = 1e10`` as well as ``x = 1``; a row records ``step_rel = t`` and ``step`` = the
+  largest ``h_i``.
 * **Exact methods**: one measurement per point. **Adaptive methods**: one per point, with their
   own step choice and error estimate (``step=None``).
 * **Grid methods** (grid form): ``f`` sampled on uniform grids over ``problem.domain`` of every
@@ -46,6 +48,7 @@ from .execute import Context, execute, versions
 from .folder_lock import FolderLock
 from .plan import HIGH_DIM, exact_gradients, plan_accuracy, plan_cost
 from .problems import resolve_problems
+from .provenance import provenance
 from .steps import (
     DEFAULT_GRID_SIZES,
     DEFAULT_STEPS,
@@ -119,8 +122,9 @@ def sweep(
         :func:`diffbench.problems.resolve_problems`); default the battery including its noisy
         variants.
     steps : StepRange or sequence of float, optional
-        Steps for step methods; default :data:`DEFAULT_STEPS` (1e-1 to 1e-16, 4 per decade),
-        extended below for methods whose ``smallest_useful_step`` is smaller.
+        Relative steps ``t`` for step methods: at ``x`` the method gets the step
+        ``t * max(1, |x_i|)`` per coordinate. Default :data:`DEFAULT_STEPS` (1e-1 to 1e-16, 4 per
+        decade), extended below for methods whose ``smallest_useful_step`` is smaller.
     grid_sizes : sequence of int or dict, optional
         Points per axis for grid methods; default :data:`DEFAULT_GRID_SIZES`.
     output : path-like, optional
@@ -330,13 +334,15 @@ def _check_options(
 
 
 def _run_info(ctx: Context, stored: Mapping[str, Any], config: dict, jobs: int) -> dict:
-    """``run.json`` of a running sweep (a resumed run keeps its id and start)."""
+    """``run.json`` of a running sweep (a resumed run keeps its id and start; its
+    ``provenance`` is that of the code running now, :func:`diffbench.provenance.provenance`)."""
     return {
         "run_id": ctx.run_id,
         "started": stored.get("started") or datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": ctx.versions,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
+        "provenance": provenance(),
         "config": config,
         "status": "running",
         "jobs": jobs,

@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 #: Version of the table layout. Bump it whenever a column is added, removed or changes meaning.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class Status(StrEnum):
@@ -77,6 +77,7 @@ SCHEMA: dict[str, str] = {
     "peer": "bool",
     "order": "int",
     "theoretical_step": "float",
+    "step_rel": "float",
     "step": "float",
     "step_used": "float",
     "grid_size": "int",

@@ -1,11 +1,13 @@
 """Step ranges and grid sizes of the sweep, and their validation.
 
-Steps. The requested step is passed to ``gradient(step=h)`` as given, so each method applies its
-own step rule (the finite differences scale it by ``max(1, |x_i|)``; ``approx_fprime`` does not).
-The ``step`` column is that requested value; ``step_used`` is the largest step the method reports
-it actually took (``Estimate.step``). By default the steps run from ``1e-1`` down to ``1e-16``
-with 4 per decade; a method whose ``smallest_useful_step`` is smaller (the complex step: 1e-300)
-gets the range extended down to it (:func:`steps_for`).
+Steps are **relative**. The sweep's steps ``t`` are scaled to the point: at ``x`` a method is
+called with ``gradient(step=h)``, ``h_i = t * max(1, |x_i|)`` per coordinate (:func:`step_at`; a
+float when every coordinate gets the same step), so a step that suits ``x = 1`` suits
+``x = 1e10`` too, whatever rule the method applies to its own default step. The ``step_rel``
+column is ``t``, the ``step`` column the largest ``h_i`` passed and ``step_used`` the largest step
+the method reports it actually took (``Estimate.step``). By default ``t`` runs from ``1e-1`` down
+to ``1e-16`` with 4 per decade; a method whose ``smallest_useful_step`` is smaller (the complex
+step: 1e-300) gets the range extended down to it (:func:`steps_for`).
 
 Grid sizes are points per axis, per problem dimension (:data:`DEFAULT_GRID_SIZES`).
 """
@@ -29,6 +31,7 @@ __all__ = [
     "check_steps",
     "check_grid_sizes",
     "steps_for",
+    "step_at",
     "steps_to_json",
     "steps_from_json",
 ]
@@ -68,7 +71,7 @@ class StepRange:
         return f"{self.start!r}:{self.stop!r}:{self.per_decade}"
 
 
-#: The default step range: 1e-1 to 1e-16, 4 steps per decade (61 steps).
+#: The default relative step range: 1e-1 to 1e-16, 4 steps per decade (61 steps).
 DEFAULT_STEPS = StepRange(1e-1, 1e-16, 4)
 #: Below the end of a range, methods with a smaller ``smallest_useful_step`` get one step every
 #: this many decades (the complex step: 1e-18, 1e-20, ..., 1e-300).
@@ -86,7 +89,8 @@ MAX_GRID_POINTS = 2**17
 
 
 def check_steps(steps: Any) -> StepRange | tuple[float, ...]:
-    """Validate ``steps``: None (default range), a :class:`StepRange`, or positive floats.
+    """Validate the relative ``steps``: None (default range), a :class:`StepRange`, or positive
+    floats (each one is scaled by ``max(1, |x_i|)`` at a point, :func:`step_at`).
 
     Raises
     ------
@@ -164,7 +168,7 @@ def check_grid_sizes(grid_sizes: Any) -> dict[int, tuple[int, ...]]:
 
 
 def steps_for(config: Any, steps: StepRange | tuple[float, ...]) -> tuple[float, ...]:
-    """The steps one configuration (of kind ``step`` or ``grid``) is swept over.
+    """The relative steps one configuration (of kind ``step`` or ``grid``) is swept over.
 
     A :class:`StepRange` is extended below its end, one step every
     :data:`EXTENDED_DECADES_PER_STEP` decades, down to the method's ``smallest_useful_step``
@@ -183,6 +187,24 @@ def steps_for(config: Any, steps: StepRange | tuple[float, ...]) -> tuple[float,
     else:
         grid = list(steps)
     return tuple(grid)
+
+
+def step_at(step_rel: float, x: Any) -> float | np.ndarray:
+    """The step passed to a method at ``x`` for the relative step ``step_rel``.
+
+    ``h_i = step_rel * max(1, |x_i|)``: a float when every coordinate gets the same step (every
+    ``|x_i| <= 1``, or all equal), else an array of shape ``(n,)``.
+
+    Examples
+    --------
+    >>> step_at(1e-3, [0.5, -1.0])
+    0.001
+    >>> step_at(1e-3, [1e10, 2.0]).tolist()
+    [10000000.0, 0.002]
+    """
+    scale = np.maximum(1.0, np.abs(np.asarray(x, dtype=float).reshape(-1)))
+    h = float(step_rel) * scale
+    return float(h[0]) if h.size and np.all(h == h[0]) else h
 
 
 def steps_to_json(steps: StepRange | tuple[float, ...]) -> Any:

@@ -324,6 +324,96 @@ def test_parameters_are_parsed_as_literals_never_evaluated(tmp_path: Path) -> No
         read_asv_results(tmp_path)
 
 
+def test_step_parameter_is_the_relative_step(tmp_path: Path) -> None:
+    definition = dict(STEP_DEF, params=[["forward(order=2)"], ["log-large"], [0, 1], [1e-5]])
+    write_asv(tmp_path, {STEP_BENCH: definition}, {STEP_BENCH: [1e-9, 2e-9]})
+    table, _, _ = read_asv_results(tmp_path)
+    assert table["step_rel"].tolist() == [1e-5, 1e-5]
+    # step is the step passed at the point: 1e-5 * max(1, |x|), x = 1e10 and 2.7e10
+    assert table["step"].tolist() == [1e-5 * 1e10, 1e-5 * 2.7e10]
+    assert table["key"].iloc[1] == measurement_key(
+        "accuracy", "log-large", 1, "forward(order=2)", 1e-5, None, "point"
+    )
+
+
+def _refused(tmp_path: Path, definition: dict, values: list, bench: str = STEP_BENCH) -> str:
+    """The one-line error of reading results holding ``values``; it names file and benchmark."""
+    path = write_asv(tmp_path, {bench: definition}, {bench: values})
+    with pytest.raises(AsvResultsError) as info:
+        read_asv_results(tmp_path)
+    message = str(info.value)
+    assert str(path) in message and bench in message and "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize("point", [-1, -2])
+def test_a_negative_point_index_is_refused(tmp_path: Path, point: int) -> None:
+    # point -1 would silently describe the problem's last point
+    definition = dict(STEP_DEF, params=[["central(order=2)"], ["seed-square"], [point], [0.1]])
+    message = _refused(tmp_path, definition, [1e-3])
+    assert f"point index {point} is not an integer >= 0" in message
+
+
+def test_a_value_for_a_point_the_problem_lacks_is_refused(tmp_path: Path) -> None:
+    # seed-product has one point; a NaN there is the suite's skip (dropped), a number is not
+    definition = dict(STEP_DEF, params=[["central(order=2)"], ["seed-product"], [0, 5], [0.1]])
+    message = _refused(tmp_path, definition, [1e-3, 2e-3])
+    assert "a value for point 5 of seed-product, which has 1 point(s)" in message
+
+
+@pytest.mark.parametrize(
+    ("unit", "value", "match"),
+    [
+        ("relative error", -1e-3, "rel_error -0.001 is negative"),
+        ("relative error", "small", "'small' is not a number"),
+        ("evaluations", -2, "nfev -2 is not a non-negative integer"),
+        ("evaluations", 2.5, "nfev 2.5 is not a non-negative integer"),
+    ],
+)
+def test_negative_or_foreign_values_are_refused(
+    tmp_path: Path, unit: str, value: object, match: str
+) -> None:
+    definition = dict(STEP_DEF, unit=unit, params=[["central(order=2)"], ["exp-sin"], [0], [0.1]])
+    assert match in _refused(tmp_path, definition, [value])
+
+
+def test_a_negative_time_is_refused(tmp_path: Path) -> None:
+    name = "bench_cost.Seed.time_gradient"
+    definition = {"type": "time", "param_names": ["method", "problem"]}
+    definition["params"] = [["central"], ["seed-square"]]
+    assert "time -0.5 is negative" in _refused(tmp_path, definition, [-0.5], name)
+
+
+@pytest.mark.parametrize("step", [0.0, -1e-3, "1e-3"])
+def test_a_step_that_is_not_positive_is_refused(tmp_path: Path, step: object) -> None:
+    definition = dict(STEP_DEF, params=[["central(order=2)"], ["exp-sin"], [0], [step]])
+    assert "is not a positive finite number" in _refused(tmp_path, definition, [1e-3])
+
+
+GRID_BENCH = "bench_accuracy.GridAccuracy.track_relative_error"
+
+
+@pytest.mark.parametrize(
+    ("problem", "size", "match"),
+    [
+        # 2**40 points on one axis: 8 TB of coordinates if allocated
+        ("seed-square", 2**40, "grid size 1099511627776 is not an integer from 2 to 131072"),
+        ("seed-square", 1, "grid size 1 is not an integer from 2"),
+        # 4096 per axis in 2-D: 16.7 million nodes, beyond the sweep's limit
+        ("exp-sin", 4096, "gives 4096**2 nodes, more than the sweep's limit 131072"),
+    ],
+)
+def test_absurd_grid_sizes_are_refused(tmp_path: Path, problem: str, size: int, match: str) -> None:
+    assert get_problem(problem).dim == (1 if problem == "seed-square" else 2)
+    definition = {
+        "type": "track",
+        "unit": "relative error",
+        "param_names": ["label", "problem", "grid_size", "region"],
+        "params": [["numpy-gradient(edge_order=1, position=center)"], [problem], [size], ["edge"]],
+    }
+    assert match in _refused(tmp_path, definition, [1e-3], GRID_BENCH)
+
+
 def test_from_asv_draws_the_sweep_figures_and_report(tmp_path: Path) -> None:
     steps = [10.0**-k for k in range(1, 9)]
     h = np.array(steps)
@@ -503,12 +593,15 @@ def test_asv_run_from_a_clean_clone_reads_back_through_from_asv(tmp_path: Path) 
     table = read_results(tmp_path / "o")
     (run_id,) = set(table["run_id"])
     assert run_id.startswith("asv-") and f"-{_head(clone)[:8]}-virtualenv-py" in run_id
-    curve = table[
+    rows = table[
         (table["label"] == "central(order=2)")
         & (table["problem"] == "exp-sin")
         & (table["status"] == "ok")
-    ].set_index("step")["rel_error"]
+    ].set_index("step_rel")
+    curve = rows["rel_error"]
     assert sorted(curve.index) == sorted(10.0**-k for k in range(1, 16))
+    # the steps passed are relative: at exp-sin's first point (0.7, 1.3) the largest is 1.3 t
+    assert rows.loc[1e-3, "step"] == pytest.approx(1.3e-3, rel=1e-15)
     # the V of docs/theory.md#error-model: truncation ~h**2 on the right, rounding ~eps/h on the
     # left, ~1e-11 best
     assert curve.idxmin() in (1e-4, 1e-5, 1e-6) and curve.min() < 1e-9

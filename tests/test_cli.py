@@ -44,6 +44,8 @@ def test_run_help_documents_the_options(capsys):
         "--jobs",
     ):
         assert option in out
+    # the steps are relative to the scale of x (argparse rewraps the help: compare words)
+    assert "relative steps, each scaled by max(1, |x_i|)" in " ".join(out.split())
 
 
 def test_list_shows_methods_with_availability_and_problems_with_tags(capsys):

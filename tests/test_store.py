@@ -166,6 +166,26 @@ def test_a_table_of_another_schema_version_is_refused_naming_both(tmp_path):
     assert path.read_text() == future
 
 
+def test_a_version_2_table_without_step_rel_is_refused(tmp_path):
+    # schema 3 added step_rel (steps became relative); a schema-2 table's `step` meant another
+    # thing, so it is refused rather than read with an empty step_rel
+    assert SCHEMA_VERSION == 3 and "step_rel" in COLUMNS
+    v2 = [c for c in COLUMNS if c != "step_rel"]
+    fields = ["2" if c == "schema_version" else "" for c in v2]
+    path = tmp_path / "results.csv"
+    path.write_text(",".join(v2) + "\n" + ",".join(fields) + "\n")
+    with pytest.raises(ResultsFileError, match=r"schema 2, and this .* reads schema 3"):
+        read_results(tmp_path)
+
+
+def test_step_rel_round_trips(tmp_path):
+    with ResultsWriter(tmp_path / "results.csv") as writer:
+        writer.append([row(step_rel=1e-3, step=1e7), row(point=1, step=0.5)])
+    df = read_results(tmp_path)
+    assert df["step_rel"].iloc[0] == 1e-3 and df["step"].iloc[0] == 1e7
+    assert np.isnan(df["step_rel"].iloc[1]) and df["step_rel"].dtype == float
+
+
 def test_unterminated_last_line_is_ignored_and_repaired_on_request(tmp_path):
     path = tmp_path / "results.csv"
     with ResultsWriter(path) as writer:

@@ -23,7 +23,7 @@ from diffbench.runner import (
     resolve_methods,
     sweep,
 )
-from diffbench.steps import steps_for
+from diffbench.steps import step_at, steps_for
 from diffbench.store import ResultsFileError, read_results
 from diffbench.timing import time_call
 from methods import GridMethod, Method, RawResult
@@ -236,15 +236,18 @@ def test_grid_sizes_for_all_dimensions_are_capped_per_dimension():
 # --------------------------------------------------------------------------------------------
 def test_step_method_rows_follow_the_truncation_error():
     df = small_sweep(methods=[TinyForward], grid_sizes=[])
-    rows = df[df["label"] == "tiny-forward"].set_index(["point", "step"])
+    rows = df[df["label"] == "tiny-forward"].set_index(["point", "step_rel"])
     assert len(rows) == 2 * len(STEPS)
     assert (rows["status"] == "ok").all() and rows["key"].is_unique
+    # the steps are relative: h = t * max(1, |x|) at x = 0.5 and x = -1.25
+    assert sorted(rows.index.get_level_values("step_rel")) == sorted(STEPS * 2)
+    expected = [t * max(1.0, abs(x)) for x in (0.5, -1.25) for t in STEPS]
+    assert np.allclose(rows.loc[[0, 1], "step"], expected, rtol=1e-15)
     # forward difference of exp: relative error ~ h/2 while truncation dominates
-    for point in (0, 1):
-        rel = rows.loc[(point, 1e-4), "rel_error"]
-        assert 0.4e-4 < rel < 0.6e-4
-    # the step actually used is the representable step, close to the requested one
-    assert np.allclose(rows["step_used"], rows.index.get_level_values("step"), rtol=1e-6)
+    assert 0.4e-4 < rows.loc[(0, 1e-4), "rel_error"] < 0.6e-4
+    assert 0.4 * 1.25e-4 < rows.loc[(1, 1e-4), "rel_error"] < 0.6 * 1.25e-4
+    # the step actually used is the representable step, close to the step passed
+    assert np.allclose(rows["step_used"], rows["step"], rtol=1e-6)
     assert (rows["measure"] == "accuracy").all() and (rows["region"] == "point").all()
     assert set(rows["nfev"]) == {2}
     assert rows["theoretical_step"].iloc[0] == pytest.approx(2 * math.sqrt(EPS))
@@ -334,6 +337,43 @@ def test_complex_step_sweeps_far_below_1e16():
     assert df["step"].min() == 1e-300
     tiny = df[df["step"] < 1e-20]
     assert (tiny["rel_error"] <= 2 * EPS).all()
+
+
+def test_steps_are_relative_to_the_scale_of_x():
+    # log x at 1e10 and 2.7e10: absolute steps of 1e-1 ... 1e-16 are all far below the best step
+    # (~1e-5 * x for a second-order forward difference), relative ones reach it
+    df = sweep(["forward(order=2)", "sympy"], ["log-large"], cost=False)
+    fd = df[df["label"] == "forward(order=2)"]
+    assert fd.loc[fd["status"] == "ok", "rel_error"].min() <= 1e-7
+    assert sorted(set(fd["step_rel"])) == sorted(DEFAULT_STEPS.steps())
+    x = fd["point"].map(lambda i: (1e10, 2.7e10)[i])
+    assert np.allclose(fd["step"], fd["step_rel"] * x, rtol=1e-15)
+    # the key names the relative step; rows without a step have no step_rel
+    row = fd.iloc[3]
+    assert row["key"].split("|")[4] == repr(float(row["step_rel"]))
+    assert df.loc[df["label"] == "sympy", "step_rel"].isna().all()
+
+
+def test_each_coordinate_gets_its_own_relative_step():
+    xs = sympy.symbols("a b", real=True)
+    prob = Problem(
+        "tiny-2d", xs[0] * xs[1], xs, ((0.5, -4.0),), ((-5.0, 5.0),) * 2, frozenset(), "a*b"
+    )
+    df = small_sweep(methods=[TinyForward], problems=[prob], steps=[1e-3], grid_sizes=[])
+    (row,) = df.itertuples()
+    # h = (1e-3 * 1, 1e-3 * 4): the column is the largest, the method took that one too
+    assert (row.step_rel, row.step) == (1e-3, 4e-3)
+    assert row.step_used == pytest.approx(4e-3, rel=1e-12) and row.rel_error < 1e-12
+    assert step_at(1e-3, [0.5, -1.0]) == 1e-3  # one float when every coordinate gets the same
+    np.testing.assert_array_equal(step_at(1e-3, [0.5, -4.0]), [1e-3, 4e-3])
+
+
+def test_grid_and_skip_rows_have_no_relative_step():
+    df = small_sweep(methods=[TinyGrid, TinyMissing])
+    grid = df[df["form"] == "grid"]
+    assert len(grid) and grid["step_rel"].isna().all() and (grid["step"] > 0).all()
+    assert df.loc[df["status"] == "skipped", "step_rel"].isna().all()
+    assert df.loc[df["form"] == "point", "step_rel"].notna().any()
 
 
 def test_every_key_is_unique_and_versions_are_recorded():
