@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
+from conftest import TinyRaise
 
 import methods
 from benchmarks import bench_accuracy
@@ -26,13 +27,9 @@ from diffbench.schema import Status
 from methods import GridMethod, Method, RawResult
 
 
-class Raises(Method):
+class Raises(TinyRaise):
     name: ClassVar[str] = "kernel-raises"
-    family: ClassVar[str] = "symbolic"
-    kind: ClassVar[str] = "exact"
-
-    def _gradient(self, f, x, step):
-        raise ValueError("boom\nat the point")
+    message: ClassVar[str] = "boom\nat the point"
 
 
 class ReturnsNaN(Method):

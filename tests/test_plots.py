@@ -8,6 +8,7 @@ from typing import ClassVar
 import numpy as np
 import pytest
 import sympy
+from conftest import TinyCentral, TinyComplex, TinyGrid, TinyRaise
 from matplotlib.figure import Figure
 
 from diffbench import analysis, plots
@@ -15,61 +16,33 @@ from diffbench.figures import FIGURES, figure_spec
 from diffbench.figures.style import NO_ORDER_COLOR
 from diffbench.problems import Problem
 from diffbench.runner import StepRange, sweep
-from methods import GridMethod, Method, RawResult
 
 EPS = float(np.finfo(float).eps)
 T = sympy.Symbol("t", real=True)
 
 
-class Central(Method):
+class Central(TinyCentral):
     name: ClassVar[str] = "plot-central"
-    family: ClassVar[str] = "finite-difference"
-    kind: ClassVar[str] = "step"
-    order = 2
-
-    def _gradient(self, f, x, step):
-        h = np.full(x.size, 1e-5) if step is None else step
-        g = np.array(
-            [(f(x + h[i] * e) - f(x - h[i] * e)) / (2 * h[i]) for i, e in enumerate(np.eye(x.size))]
-        )
-        return RawResult(value=g, step=h)
 
 
-class Complex(Method):
+class Complex(TinyComplex):
     name: ClassVar[str] = "plot-complex"
-    family: ClassVar[str] = "complex-step"
-    kind: ClassVar[str] = "step"
-    order = 2
-    smallest_useful_step: ClassVar[float] = 1e-300
-
-    def _gradient(self, f, x, step):
-        h = np.full(x.size, 1e-20) if step is None else step
-        g = np.array([np.imag(f(x + 1j * h[i] * e)) / h[i] for i, e in enumerate(np.eye(x.size))])
-        return RawResult(value=g, step=h)
+    needs: ClassVar[frozenset] = frozenset()  # as written here: no complex probe, x + h checked
+    steps_along_x: ClassVar[bool] = True
 
 
-class Broken(Method):
+class Broken(TinyRaise):
     name: ClassVar[str] = "plot-broken"
     family: ClassVar[str] = "extrapolation"
     kind: ClassVar[str] = "adaptive"
+    error: ClassVar[type[Exception]] = RuntimeError
+    message: ClassVar[str] = "always fails"
 
-    def _gradient(self, f, x, step):
-        raise RuntimeError("always fails")
 
-
-class Grid(GridMethod):
+class Grid(TinyGrid):
     name: ClassVar[str] = "plot-grid"
-
-    def _grid_gradient(self, values, spacing):
-        out = np.gradient(values, *spacing, edge_order=2)
-        return list(out) if isinstance(out, tuple | list) else [out]
-
-    def _gradient(self, f, x, step):
-        h = np.full(x.size, 1e-5) if step is None else step
-        g = np.array(
-            [(f(x + h[i] * e) - f(x - h[i] * e)) / (2 * h[i]) for i, e in enumerate(np.eye(x.size))]
-        )
-        return RawResult(value=g, step=h)
+    order = None
+    edge_order: ClassVar[int] = 2
 
 
 def problems():

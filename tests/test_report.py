@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sympy
+from conftest import TinyForward
 
 import methods
 from diffbench import analysis, report
@@ -154,19 +155,9 @@ def test_rendered_report_has_tables_and_hazard_sentences(synthetic, tmp_path):
 T = sympy.Symbol("t", real=True)
 
 
-class Forward(Method):
+class Forward(TinyForward):
     name: ClassVar[str] = "report-forward"
-    family: ClassVar[str] = "finite-difference"
-    kind: ClassVar[str] = "step"
-    order = 1
-
-    def _gradient(self, f, x, step):
-        h = np.full(x.size, 1e-7) if step is None else step
-        f0 = f(x)
-        return RawResult(
-            value=np.array([(f(x + h[i] * e) - f0) / h[i] for i, e in enumerate(np.eye(x.size))]),
-            step=h,
-        )
+    default_step: ClassVar[float] = 1e-7
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sympy
+from conftest import TinyComplex, TinyForward, TinyGrid, TinyMissing, TinyRaise
 
 import diffbench.execute as execute_module
 import diffbench.plan as plan_module
@@ -26,7 +27,7 @@ from diffbench.runner import (
 from diffbench.steps import step_at, steps_for
 from diffbench.store import ResultsFileError, read_results
 from diffbench.timing import time_call
-from methods import GridMethod, Method, RawResult
+from methods import Method, RawResult
 
 EPS = float(np.finfo(float).eps)
 T = sympy.Symbol("t", real=True)
@@ -35,59 +36,6 @@ T = sympy.Symbol("t", real=True)
 # --------------------------------------------------------------------------------------------
 # small methods and problems built for these tests (not registered)
 # --------------------------------------------------------------------------------------------
-class TinyForward(Method):
-    """Forward difference with an absolute step; reports the representable step it used."""
-
-    name: ClassVar[str] = "tiny-forward"
-    family: ClassVar[str] = "finite-difference"
-    kind: ClassVar[str] = "step"
-    order = 1
-
-    def theoretical_step(self) -> float:
-        return 2 * math.sqrt(EPS)
-
-    def _gradient(self, f, x, step):
-        h = np.full(x.size, 1e-6) if step is None else step.copy()
-        f0 = f(x)
-        g = np.empty(x.size)
-        for i in range(x.size):
-            xp = x.copy()
-            xp[i] += h[i]
-            h[i] = xp[i] - x[i]
-            g[i] = (f(xp) - f0) / h[i]
-        return RawResult(value=g, step=h)
-
-
-class TinyComplex(Method):
-    """Complex step: no subtraction, useful down to tiny steps."""
-
-    name: ClassVar[str] = "tiny-complex"
-    family: ClassVar[str] = "complex-step"
-    kind: ClassVar[str] = "step"
-    order = 2
-    needs: ClassVar[frozenset] = frozenset({"complex"})
-    smallest_useful_step: ClassVar[float] = 1e-300
-    steps_along_x: ClassVar[bool] = False  # the step is imaginary
-
-    def _gradient(self, f, x, step):
-        h = np.full(x.size, 1e-20) if step is None else step
-        g = np.empty(x.size)
-        for i in range(x.size):
-            xc = x.astype(complex)
-            xc[i] += 1j * h[i]
-            g[i] = np.imag(f(xc)) / h[i]
-        return RawResult(value=g, step=h)
-
-
-class TinyRaise(Method):
-    name: ClassVar[str] = "tiny-raise"
-    family: ClassVar[str] = "symbolic"
-    kind: ClassVar[str] = "exact"
-
-    def _gradient(self, f, x, step):
-        raise ValueError("boom at the point")
-
-
 class TinyNaN(Method):
     name: ClassVar[str] = "tiny-nan"
     family: ClassVar[str] = "extrapolation"
@@ -96,36 +44,6 @@ class TinyNaN(Method):
     def _gradient(self, f, x, step):
         f(x - 10.0)  # outside the domain of sqrt: f warns, the value is NaN
         return RawResult(value=np.full(x.size, np.nan), step=np.full(x.size, 0.5))
-
-
-class TinyMissing(Method):
-    name: ClassVar[str] = "tiny-missing"
-    family: ClassVar[str] = "reverse-mode AD"
-    kind: ClassVar[str] = "exact"
-    requires: ClassVar[tuple] = ("no_such_module_for_diffbench_tests",)
-
-    def _gradient(self, f, x, step):  # pragma: no cover - never runs
-        raise AssertionError
-
-
-class TinyGrid(GridMethod):
-    """numpy.gradient with first-order edges."""
-
-    name: ClassVar[str] = "tiny-grid"
-    order = 2
-
-    def _grid_gradient(self, values, spacing):
-        out = np.gradient(values, *spacing, edge_order=1)
-        return list(out) if isinstance(out, tuple | list) else [out]
-
-    def _gradient(self, f, x, step):
-        h = np.full(x.size, 1e-5) if step is None else step
-        g = np.empty(x.size)
-        for i in range(x.size):
-            e = np.zeros(x.size)
-            e[i] = h[i]
-            g[i] = (f(x + e) - f(x - e)) / (2 * h[i])
-        return RawResult(value=g, step=h)
 
 
 def exp_problem() -> Problem:
