@@ -26,6 +26,7 @@ from .base import Method, RawResult
 from .batching import evaluate_replaced
 from .capabilities import Family
 from .counting import CountedFunction
+from .fd_kinds import fd_derivative, fd_hessian, fd_jacobian
 from .fornberg import float_stencil, optimal_step
 from .registry import register
 from .validation import check_bool, check_choice, representable_step
@@ -95,6 +96,11 @@ class FiniteDifference(Method):
     kind: ClassVar[str] = "step"
     noise_linear: ClassVar[bool] = True
     label_params: ClassVar[tuple[str, ...]] = ("order",)
+    derivative_kinds: ClassVar[frozenset[str]] = frozenset(
+        {"gradient", "jacobian", "hessian", "derivative"}
+    )
+    #: k-th derivatives from the exact Fornberg stencil of order k (methods/fd_kinds.py).
+    max_deriv: ClassVar[int] = 4
 
     scheme: str
     order: int
@@ -178,6 +184,11 @@ class FiniteDifference(Method):
         with np.errstate(all="ignore"):
             value = (values @ weights) / h
         return RawResult(value=value, step=h)
+
+    # Jacobians, Hessians and k-th derivatives: methods/fd_kinds.py
+    _jacobian = fd_jacobian
+    _hessian = fd_hessian
+    _derivative = fd_derivative
 
 
 for _scheme in SCHEMES:
