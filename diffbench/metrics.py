@@ -19,7 +19,7 @@ import numpy as np
 
 from methods.estimate import Estimate
 
-__all__ = ["gradient_error", "pointwise_errors"]
+__all__ = ["gradient_error", "pointwise_errors", "matrix_error", "asymmetry"]
 
 
 def _real_array(a: Any, name: str) -> np.ndarray:
@@ -128,3 +128,68 @@ def pointwise_errors(estimate: Any, truth: Any) -> tuple[np.ndarray, np.ndarray]
     with np.errstate(over="ignore"):  # a subnormal true gradient gives an infinite relative error
         np.divide(absolute, scale, out=relative, where=nonzero)
     return absolute, relative
+
+
+def _dense(a: Any, name: str) -> np.ndarray:
+    value = a.value if isinstance(a, Estimate) else a
+    if hasattr(value, "toarray"):  # scipy.sparse
+        value = value.toarray()
+    return _real_array(value, name)
+
+
+def matrix_error(estimate: Estimate | Any, truth: Any) -> tuple[float, float]:
+    """Absolute and relative error of a matrix (Jacobian, Hessian) or scalar derivative estimate.
+
+    The gradient metric over all entries: ``absolute = max_ij |estimate_ij - truth_ij|``,
+    ``relative = absolute / max_ij |truth_ij|``, or the absolute error where the truth is all
+    zero. Both are NaN if any entry of the estimate is NaN. A ``scipy.sparse`` estimate is
+    compared as the dense matrix it stands for (its structural zeros are zeros).
+
+    Parameters
+    ----------
+    estimate : Estimate, array_like, scipy.sparse matrix or float
+    truth : array_like of the same shape, or float (finite)
+
+    Returns
+    -------
+    (float, float)
+        ``(absolute, relative)``.
+
+    Examples
+    --------
+    >>> matrix_error([[1.0, 2.0], [0.0, 4.0]], [[1.0, 2.0], [0.1, 4.0]])
+    (0.1, 0.025)
+    """
+    est = _dense(estimate, "estimate")
+    tru = _dense(truth, "truth")
+    if est.shape != tru.shape:
+        raise ValueError(f"`estimate` has shape {est.shape} but `truth` has shape {tru.shape}.")
+    if est.size == 0:
+        raise ValueError("`estimate` must not be empty.")
+    if not np.all(np.isfinite(tru)):
+        raise ValueError("`truth` must be finite.")
+    if np.any(np.isnan(est)):
+        return float("nan"), float("nan")
+    absolute = float(np.max(np.abs(est - tru)))
+    scale = float(np.max(np.abs(tru)))
+    return absolute, absolute / scale if scale > 0 else absolute
+
+
+def asymmetry(matrix: Estimate | Any) -> float:
+    """How far a square matrix is from symmetric: ``max |A - A^T| / max |A|`` (0 for A = 0).
+
+    NaN if any entry is NaN.
+
+    Examples
+    --------
+    >>> asymmetry([[2.0, 1.0], [1.5, 4.0]])
+    0.125
+    """
+    a = _dense(matrix, "matrix")
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ValueError(f"`matrix` must be square, got shape {a.shape}.")
+    if np.any(np.isnan(a)):
+        return float("nan")
+    scale = float(np.max(np.abs(a))) if a.size else 0.0
+    gap = float(np.max(np.abs(a - a.T))) if a.size else 0.0
+    return gap / scale if scale > 0 else gap

@@ -43,6 +43,12 @@ __all__ = [
     "exact_gradient_mp",
     "exact_gradients",
     "exact_value",
+    "ExactMatrix",
+    "exact_jacobian",
+    "exact_hessian",
+    "exact_derivative",
+    "jacobian_truth",
+    "hessian_truth",
 ]
 
 #: Working precision (significant digits) of the exact gradient.
@@ -167,7 +173,7 @@ class ExactGradient:
     # -- evaluation --------------------------------------------------------------------------------
     def _callable(self, what: str) -> Callable:
         if what not in self._compiled:
-            target = list(self.gradient_exprs) if what == "gradient" else self.expr
+            target = self.expr if what == "value" else list(self.gradient_exprs)
             try:
                 self._compiled[what] = sympy.lambdify(self.symbols, target, modules="mpmath")
             except Exception as exc:  # SymPy cannot print the formula for mpmath
@@ -184,7 +190,7 @@ class ExactGradient:
         try:
             with mpmath.workdps(dps):
                 out = fn(*args)
-                out = out if what == "gradient" else [out]
+                out = [out] if what == "value" else out
                 return [_as_real_mpf(v) for v in out]
         except ZeroDivisionError as exc:
             raise ValueError(
@@ -337,3 +343,172 @@ def exact_gradient_mp(expr: Any, symbols: Any, x: Any, dps: int = DPS) -> list:
     list of mpmath.mpf
     """
     return ExactGradient(expr, symbols).mp(x, dps)
+
+
+class ExactMatrix(ExactGradient):
+    """Certified values of a table of derivatives: a Jacobian, a Hessian or a k-th derivative.
+
+    Same ladder as :class:`ExactGradient` (50, 70, ... 400 digits until two levels round to the
+    same float64). Entries known to be structurally zero (the variable does not occur) are exactly
+    0 and are neither compiled nor evaluated, so a banded Jacobian at n = 1000 costs its band only.
+
+    Parameters
+    ----------
+    entries : dict of (int, ...) -> sympy.Expr
+        The non-zero entries by index into ``shape``.
+    shape : tuple of int
+        Shape of the result (``()`` for a scalar).
+    symbols : sequence of sympy.Symbol
+        The variables, in the order of the coordinates of ``x``.
+    what : str
+        How messages name the quantity ("Jacobian", "Hessian", "3rd derivative").
+    label : str, default "the expression"
+    """
+
+    def __init__(
+        self,
+        entries: dict,
+        shape: tuple[int, ...],
+        symbols: Any,
+        *,
+        what: str,
+        label: str = "the expression",
+    ) -> None:
+        super().__init__(sympy.Integer(0), symbols, label=label)
+        self.entries = dict(entries)
+        self.shape = tuple(shape)
+        self.what = what
+        self._gradient_exprs = tuple(self.entries.values())
+
+    def __getstate__(self) -> dict:
+        return {
+            **super().__getstate__(),
+            "entries": self.entries,
+            "shape": self.shape,
+            "what": self.what,
+        }
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        self._gradient_exprs = tuple(self.entries.values())
+
+    def __repr__(self) -> str:
+        return f"ExactMatrix({self.what}, shape={self.shape}, {len(self.entries)} non-zero entries)"
+
+    def __call__(self, x: Any) -> np.ndarray:
+        """The exact matrix (or scalar) at the float64 point ``x``, each entry rounded once."""
+        x = self.check_x(x)
+        out = np.zeros(self.shape)
+        if self.entries:
+            values = self._certified(self.what, x)
+            for index, v in zip(self.entries, values, strict=True):
+                out[index] = v
+        return out
+
+
+def _symbols_of(symbols: Any) -> tuple:
+    return check_expression(sympy.Integer(0), symbols)
+
+
+def exact_jacobian(exprs: Any, symbols: Any, x: Any) -> np.ndarray:
+    """The exact Jacobian ``d exprs_i / d symbols_j`` at the float64 point ``x``, shape ``(m, n)``.
+
+    Each entry is certified to float64 like :func:`exact_gradient`; an entry whose variable does
+    not occur in its expression is exactly 0 (see :class:`ExactMatrix`, which keeps the compiled
+    entries for many points: :func:`jacobian_truth`).
+
+    Examples
+    --------
+    >>> import sympy
+    >>> a, b = sympy.symbols("a b", real=True)
+    >>> exact_jacobian([a * b, sympy.sin(a)], [a, b], [2.0, 3.0]).tolist()
+    [[3.0, 2.0], [-0.4161468365471424, 0.0]]
+    """
+    return jacobian_truth(exprs, symbols)(x)
+
+
+def jacobian_truth(exprs: Any, symbols: Any, *, label: str = "the map") -> ExactMatrix:
+    """An :class:`ExactMatrix` of the Jacobian of ``exprs`` (a sequence of SymPy expressions)."""
+    if isinstance(exprs, sympy.Expr):
+        exprs = [exprs]
+    try:
+        exprs = list(exprs)
+    except TypeError:
+        raise TypeError(
+            f"`exprs` must be a sequence of SymPy expressions, got {type(exprs).__name__}."
+        ) from None
+    if not exprs:
+        raise ValueError("`exprs` must not be empty.")
+    symbols = _symbols_of(symbols)
+    for e in exprs:
+        check_expression(e, symbols)
+    position = {s: j for j, s in enumerate(symbols)}
+    entries = {}
+    for i, e in enumerate(exprs):
+        for s in sorted(e.free_symbols, key=position.__getitem__):
+            d = sympy.diff(e, s)
+            if d != 0:
+                entries[(i, position[s])] = d
+    return ExactMatrix(entries, (len(exprs), len(symbols)), symbols, what="Jacobian", label=label)
+
+
+def hessian_truth(expr: Any, symbols: Any, *, label: str = "the expression") -> ExactMatrix:
+    """An :class:`ExactMatrix` of the Hessian of ``expr`` (both triangles filled)."""
+    symbols = check_expression(expr, symbols)
+    position = {s: j for j, s in enumerate(symbols)}
+    entries = {}
+    for i, g in enumerate(gradient_expressions(expr, symbols)):
+        for s in sorted(g.free_symbols & position.keys(), key=position.__getitem__):
+            j = position[s]
+            if j >= i:
+                d = sympy.diff(g, s)
+                if d != 0:
+                    entries[(i, j)] = d
+                    entries[(j, i)] = d
+    n = len(symbols)
+    return ExactMatrix(entries, (n, n), symbols, what="Hessian", label=label)
+
+
+def exact_hessian(expr: Any, symbols: Any, x: Any) -> np.ndarray:
+    """The exact Hessian of ``expr`` at the float64 point ``x``, shape ``(n, n)``, symmetric.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> a, b = sympy.symbols("a b", real=True)
+    >>> exact_hessian(a**2 * sympy.exp(b), [a, b], [1.5, 0.0]).tolist()
+    [[2.0, 3.0], [3.0, 2.25]]
+    """
+    return hessian_truth(expr, symbols)(x)
+
+
+def exact_derivative(expr: Any, symbol: Any, x: Any, k: int) -> float:
+    """The exact ``k``-th derivative of ``expr`` in ``symbol`` at the float64 number ``x``.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        A function of ``symbol`` only.
+    symbol : sympy.Symbol
+    x : float
+    k : int
+        Derivative order, at least 1.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> t = sympy.Symbol("t", real=True)
+    >>> exact_derivative(sympy.sin(t), t, 0.0, 3)
+    -1.0
+    """
+    k = check_positive_int("k", k)
+    symbols = check_expression(expr, symbol)
+    if len(symbols) != 1:
+        raise ValueError(f"`symbol` must be one sympy.Symbol, got {len(symbols)}.")
+    if np.ndim(x) != 0:
+        raise ValueError(f"`x` must be a real scalar, got shape {np.shape(x)}.")
+    d = sympy.diff(expr, symbols[0], k)
+    entries = {(): d} if d != 0 else {}
+    ordinal = {1: "1st", 2: "2nd", 3: "3rd"}.get(k, f"{k}th")
+    truth = ExactMatrix(entries, (), symbols, what=f"{ordinal} derivative")
+    return float(truth([x]))

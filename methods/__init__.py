@@ -26,6 +26,7 @@ _ADAPTER_MODULES = (
     "scipy_approx_fprime",
     "numpy_gradient",
     "forward_mode",
+    "hyperdual",
     "symbolic",
     "complex_step",
     "extrapolation",

@@ -19,12 +19,19 @@ import numpy as np
 
 from .capabilities import CORE_LIBRARIES, Family, Need, ReferenceGrade
 from .counting import CountedFunction
+from .derivative_kinds import (
+    DERIVATIVE_KINDS,
+    check_deriv,
+    run_derivative,
+    run_hessian,
+    run_jacobian,
+)
 from .estimate import Estimate
 from .functions import has_expression
 from .parallel import describe_workers
 from .validation import check_function, check_point, check_step, representable_step
 
-__all__ = ["Method", "GridMethod", "RawResult", "FAMILIES", "KINDS", "NEEDS"]
+__all__ = ["Method", "GridMethod", "RawResult", "FAMILIES", "KINDS", "NEEDS", "DERIVATIVE_KINDS"]
 
 #: Families of methods, in display order (the values of :class:`~methods.capabilities.Family`).
 FAMILIES = tuple(f.value for f in Family)
@@ -108,6 +115,11 @@ class Method:
     #: Whether ``step`` moves ``x`` along the real axis (False for the complex step's ``i h``):
     #: such a step must survive ``x + h`` in float64, which the base checks once for everyone.
     steps_along_x: ClassVar[bool] = True
+    #: What the method computes, a subset of :data:`DERIVATIVE_KINDS` (``gradient``,
+    #: ``jacobian``, ``hessian``, ``derivative``); see :mod:`methods.derivative_kinds`.
+    derivative_kinds: ClassVar[frozenset[str]] = frozenset({"gradient", "derivative"})
+    #: Highest order ``k`` that ``derivative(f, x, deriv=k)`` computes.
+    max_deriv: ClassVar[int] = 1
 
     #: Settings that change how ``f`` is evaluated, never the values (``workers``): left out of
     #: :meth:`get_params` (so ``repr`` and stored settings) at their default.
@@ -217,17 +229,7 @@ class Method:
         Estimate
             Value, step used, number of evaluations, error estimate and method label.
         """
-        self._check_settings()
-        fun = self._check_f(f)
-        x = check_point(x)
-        if step is not None and self.kind == "exact":
-            raise ValueError(
-                f"`step` is not used by method {self.name!r} (kind 'exact'); pass step=None."
-            )
-        steps = check_step(step, x.size)
-        if steps is not None and self.steps_along_x:
-            # a step lost in x + h (or overflowing) would give a confident 0 or garbage
-            representable_step(x, steps)
+        fun, x, steps = self._prepare(f, x, step)
         label = self.label
         counted = CountedFunction(fun, label)
         raw = self._gradient(counted, x, steps)
@@ -242,8 +244,87 @@ class Method:
             method=label,
         )
 
-    def derivative(self, f: Callable, x: float, *, step: float | None = None) -> Estimate:
-        """Estimate ``f'(x)`` for scalar ``f`` and ``x``; fields of the result are floats.
+    def _prepare(self, f: Callable, x: Any, step: Any) -> tuple[Callable, np.ndarray, Any]:
+        """Check settings, ``f``, ``x`` and ``step``; return ``(f, x as array, steps or None)``."""
+        self._check_settings()
+        fun = self._check_f(f)
+        x = check_point(x)
+        if step is not None and self.kind == "exact":
+            raise ValueError(
+                f"`step` is not used by method {self.name!r} (kind 'exact'); pass step=None."
+            )
+        steps = check_step(step, x.size)
+        if steps is not None and self.steps_along_x:
+            # a step lost in x + h (or overflowing) would give a confident 0 or garbage
+            representable_step(x, steps)
+        return fun, x, steps
+
+    def jacobian(
+        self,
+        f: Callable,
+        x: Sequence[float] | np.ndarray,
+        *,
+        step: Any = None,
+        sparsity: Any = None,
+    ) -> Estimate:
+        """Estimate the Jacobian of ``f``: R^n -> R^m at ``x`` (if ``"jacobian"`` is a kind).
+
+        Parameters
+        ----------
+        f : callable
+            ``f(x)`` for ``x`` of shape ``(n,)`` returns a vector of shape ``(m,)`` (a numpy
+            array, a list of numbers, or, for dual-number methods, an array or list of duals).
+        x : array_like, shape (n,)
+            The point: real and finite.
+        step : float or array_like of shape (n,), optional
+            As for :meth:`gradient` (one step per variable, i.e. per column).
+        sparsity : array_like of bool or scipy.sparse matrix, shape (m, n), optional
+            Where the Jacobian may be non-zero. Structurally independent columns are grouped
+            (Curtis-Powell-Reid) and perturbed at once: a tridiagonal Jacobian costs 3 groups.
+
+        Returns
+        -------
+        Estimate
+            ``value`` of shape ``(m, n)``: a float array, or a ``scipy.sparse`` CSR matrix with
+            the pattern's structure when ``sparsity`` is given; ``step`` per variable.
+
+        Raises
+        ------
+        NotImplementedError
+            If the method cannot compute Jacobians.
+        """
+        return run_jacobian(self, f, x, step, sparsity)
+
+    def hessian(
+        self, f: Callable, x: Sequence[float] | np.ndarray, *, step: Any = None
+    ) -> Estimate:
+        """Estimate the Hessian of ``f``: R^n -> R at ``x`` (if ``"hessian"`` is a kind).
+
+        Parameters
+        ----------
+        f : callable
+            As for :meth:`gradient`.
+        x : array_like, shape (n,)
+            The point: real and finite.
+        step : float or array_like of shape (n,), optional
+            Step per variable; None applies the method's default for a second derivative.
+
+        Returns
+        -------
+        Estimate
+            ``value`` of shape ``(n, n)``.
+
+        Raises
+        ------
+        NotImplementedError
+            If the method cannot compute Hessians.
+        """
+        return run_hessian(self, f, x, step)
+
+    def derivative(
+        self, f: Callable, x: float, *, step: float | None = None, deriv: int = 1
+    ) -> Estimate:
+        """Estimate ``f'(x)`` (or ``f^(k)(x)``) for scalar ``f`` and ``x``; fields are floats.
 
         Parameters
         ----------
@@ -255,12 +336,15 @@ class Method:
             The point.
         step : float, optional
             As for :meth:`gradient`.
+        deriv : int, default 1
+            Derivative order k >= 1, up to the method's ``max_deriv``.
 
         Returns
         -------
         Estimate
             With ``value``, ``step`` and ``error_estimate`` as floats (or None).
         """
+        deriv = check_deriv(deriv)
         real = isinstance(x, numbers.Real) or (
             isinstance(x, np.ndarray | np.generic) and x.dtype.kind in "iuf"
         )
@@ -278,6 +362,8 @@ class Method:
             ) from None
         fun = self._check_f(f)
         g = fun if has_expression(fun) else _ScalarAsVector(fun)
+        if deriv != 1:
+            return run_derivative(self, g, x, step, deriv)
         est = self.gradient(g, [x], step=step)
 
         def first(a: Any) -> float | None:
@@ -323,6 +409,18 @@ class Method:
         return gradient_value
 
     # -- hooks for subclasses ----------------------------------------------------------------
+    def _jacobian(self, f: Any, x: np.ndarray, step: Any, pattern: Any) -> RawResult:
+        """Jacobian hook: ``value`` of shape ``(m, n)`` (or CSR with ``pattern``)."""
+        raise NotImplementedError(f"method {self.name!r} has no Jacobian.")
+
+    def _hessian(self, f: CountedFunction, x: np.ndarray, step: Any) -> RawResult:
+        """Hessian hook: ``value`` of shape ``(n, n)``."""
+        raise NotImplementedError(f"method {self.name!r} has no Hessian.")
+
+    def _derivative(self, f: CountedFunction, x: np.ndarray, step: Any, deriv: int) -> RawResult:
+        """k-th derivative hook (k >= 2) for ``x`` of shape ``(1,)``."""
+        raise NotImplementedError(f"method {self.name!r} has no derivative of order {deriv}.")
+
     def _check_settings(self) -> None:
         """Raise ``ValueError``/``TypeError`` naming a bad setting. Default: nothing to check."""
 

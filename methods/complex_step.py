@@ -19,6 +19,7 @@ import numpy as np
 from .base import Method, RawResult
 from .batching import evaluate_rows, replaced_points, replaced_rows
 from .capabilities import Family, ReferenceGrade
+from .complex_kinds import cs_derivative, cs_hessian, cs_jacobian
 from .counting import CountedFunction, FunctionEvaluationError, describe_point
 from .parallel import MapWrapper, Workers, is_serial
 from .registry import register
@@ -143,6 +144,11 @@ class ComplexStep(Method):
     needs: ClassVar[frozenset[str]] = frozenset({"complex"})
     smallest_useful_step: ClassVar[float] = 1e-300
     steps_along_x: ClassVar[bool] = False  # the step is imaginary: x + i h never rounds to x
+    derivative_kinds: ClassVar[frozenset[str]] = frozenset(
+        {"gradient", "jacobian", "hessian", "derivative"}
+    )
+    #: k >= 2: a complex step on a finite-difference derivative (methods/complex_kinds.py).
+    max_deriv: ClassVar[int] = 4
 
     def __init__(self, vectorized: bool = False, workers: Workers = 1) -> None:
         self.vectorized = vectorized
@@ -182,6 +188,11 @@ class ComplexStep(Method):
         else:
             _reject_branch_points(value, y, f0.real, x, f.method)
         return RawResult(value=value, step=h.copy())
+
+    # Jacobians, Hessians and k-th derivatives: methods/complex_kinds.py
+    _jacobian = cs_jacobian
+    _hessian = cs_hessian
+    _derivative = cs_derivative
 
 
 def _complex_value(f: CountedFunction, z: np.ndarray) -> complex:

@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
+from .number_operators import ArithmeticOperators
+
 __all__ = ["Dual", "seed", "SUPPORTED_UFUNCS", "SUPPORTED_FUNCTIONS"]
 
 _LN2 = float(np.log(2.0))
@@ -48,7 +50,7 @@ def _unsupported(name: str) -> TypeError:
     )
 
 
-class Dual:
+class Dual(ArithmeticOperators):
     """A value with the derivatives of each of its elements along ``n`` directions.
 
     Parameters
@@ -188,6 +190,15 @@ class Dual:
             return NotImplemented
         return handler(*args, **kwargs)
 
+    @classmethod
+    def _stack(cls, items: Any) -> Dual:
+        """A 1-D dual array from scalars (duals and real numbers), e.g. a list ``f`` returned."""
+        n = _common_n(items)
+        parts = [_as_dual(v, n) for v in items]
+        if any(p.ndim != 0 for p in parts):
+            raise TypeError("only scalar dual numbers and real numbers can be stacked.")
+        return Dual(np.array([p.value for p in parts]), np.stack([p.deriv for p in parts]))
+
     def sum(self, axis: Any = None, keepdims: bool = False) -> Dual:
         """Sum over ``axis`` (all axes by default), as :func:`numpy.sum`."""
         return _sum(self, axis=axis, keepdims=keepdims)
@@ -196,53 +207,12 @@ class Dual:
     def _binary(self, ufunc: np.ufunc, other: Any, reflected: bool = False) -> Any:
         if not _is_operand(other):
             return NotImplemented
+        if ufunc is np.matmul:
+            return _matmul(other, self) if reflected else _matmul(self, other)
         return _apply(ufunc, (other, self) if reflected else (self, other))
 
-    def __add__(self, other: Any) -> Any:
-        return self._binary(np.add, other)
-
-    def __radd__(self, other: Any) -> Any:
-        return self._binary(np.add, other, True)
-
-    def __sub__(self, other: Any) -> Any:
-        return self._binary(np.subtract, other)
-
-    def __rsub__(self, other: Any) -> Any:
-        return self._binary(np.subtract, other, True)
-
-    def __mul__(self, other: Any) -> Any:
-        return self._binary(np.multiply, other)
-
-    def __rmul__(self, other: Any) -> Any:
-        return self._binary(np.multiply, other, True)
-
-    def __truediv__(self, other: Any) -> Any:
-        return self._binary(np.true_divide, other)
-
-    def __rtruediv__(self, other: Any) -> Any:
-        return self._binary(np.true_divide, other, True)
-
-    def __pow__(self, other: Any) -> Any:
-        return self._binary(np.power, other)
-
-    def __rpow__(self, other: Any) -> Any:
-        return self._binary(np.power, other, True)
-
-    def __floordiv__(self, other: Any) -> Any:
-        raise _unsupported("numpy.floor_divide (//)")
-
-    __rfloordiv__ = __floordiv__
-
-    def __mod__(self, other: Any) -> Any:
-        raise _unsupported("numpy.remainder (%)")
-
-    __rmod__ = __mod__
-
-    def __matmul__(self, other: Any) -> Any:
-        return _matmul(self, other) if _is_operand(other) else NotImplemented
-
-    def __rmatmul__(self, other: Any) -> Any:
-        return _matmul(other, self) if _is_operand(other) else NotImplemented
+    def _unsupported_operator(self, name: str) -> TypeError:
+        return _unsupported(name)
 
     def __neg__(self) -> Dual:
         return Dual(-self.value, -self.deriv)
@@ -252,24 +222,6 @@ class Dual:
 
     def __abs__(self) -> Dual:
         return _apply(np.absolute, (self,))
-
-    def __lt__(self, other: Any) -> Any:
-        return self._binary(np.less, other)
-
-    def __le__(self, other: Any) -> Any:
-        return self._binary(np.less_equal, other)
-
-    def __gt__(self, other: Any) -> Any:
-        return self._binary(np.greater, other)
-
-    def __ge__(self, other: Any) -> Any:
-        return self._binary(np.greater_equal, other)
-
-    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
-        return self._binary(np.equal, other)
-
-    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
-        return self._binary(np.not_equal, other)
 
 
 def seed(x: Any) -> Dual:

@@ -26,6 +26,7 @@ from .base import Method, RawResult
 from .batching import evaluate_replaced
 from .capabilities import Family
 from .counting import CountedFunction
+from .fd_kinds import fd_derivative, fd_hessian, fd_jacobian
 from .fornberg import float_stencil, optimal_step
 from .ordered_sum import weighted_sum
 from .parallel import Workers
@@ -106,6 +107,11 @@ class FiniteDifference(Method):
     kind: ClassVar[str] = "step"
     noise_linear: ClassVar[bool] = True
     label_params: ClassVar[tuple[str, ...]] = ("order",)
+    derivative_kinds: ClassVar[frozenset[str]] = frozenset(
+        {"gradient", "jacobian", "hessian", "derivative"}
+    )
+    #: k-th derivatives from the exact Fornberg stencil of order k (methods/fd_kinds.py).
+    max_deriv: ClassVar[int] = 4
 
     scheme: str
     order: int
@@ -193,6 +199,11 @@ class FiniteDifference(Method):
         with np.errstate(all="ignore"):
             value = weighted_sum(values, weights_t) / h
         return RawResult(value=value, step=h)
+
+    # Jacobians, Hessians and k-th derivatives: methods/fd_kinds.py
+    _jacobian = fd_jacobian
+    _hessian = fd_hessian
+    _derivative = fd_derivative
 
 
 for _scheme in SCHEMES:

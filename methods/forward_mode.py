@@ -12,8 +12,9 @@ from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction, FunctionEvaluationError
 from .dual import Dual, seed
 from .registry import register
+from .sparsity import Pattern, color_columns, decompress, seeds
 
-__all__ = ["DualNumbers"]
+__all__ = ["DualNumbers", "forward_jacobian"]
 
 
 @register
@@ -48,6 +49,11 @@ class DualNumbers(Method):
     reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXACT
     kind: ClassVar[str] = "exact"
     needs: ClassVar[frozenset[str]] = frozenset({"dual"})
+    derivative_kinds: ClassVar[frozenset[str]] = frozenset({"gradient", "jacobian", "derivative"})
+
+    def _jacobian(self, f: CountedFunction, x: np.ndarray, step: Any, pattern: Any) -> RawResult:
+        """Jacobian from ONE evaluation with vector seeds (one direction per column group)."""
+        return RawResult(value=forward_jacobian(f, x, pattern, lambda v: Dual(x, v)))
 
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: Any) -> RawResult:
         y = f(seed(x))
@@ -76,3 +82,26 @@ def _is_real_scalar(y: Any) -> bool:
     if isinstance(y, numbers.Real):
         return True
     return isinstance(y, np.ndarray) and y.shape == () and y.dtype.kind in "iuf"
+
+
+def forward_jacobian(
+    f: CountedFunction, x: np.ndarray, pattern: Pattern | None, seeded: Any
+) -> np.ndarray | Any:
+    """The Jacobian from one evaluation of ``f`` at ``seeded(V)``.
+
+    ``V`` is the ``(n, g)`` seed matrix of the column groups (the identity without a pattern);
+    ``seeded(V)`` builds the argument (a dual or hyper-dual array whose first-order parts are
+    ``V``) and the result's first-order parts ``(m, g)`` decompress into the Jacobian. A real
+    (constant) result gives zeros; a non-finite value gives NaN rows.
+    """
+    colors = color_columns(pattern, x.size)
+    v = seeds(colors)
+    y = f(seeded(v))
+    if hasattr(y, "value"):
+        first = getattr(y, "deriv", getattr(y, "e1", None))
+        compressed = np.array(first, dtype=float).reshape(y.value.shape[0], v.shape[1])
+        compressed[~np.isfinite(y.value)] = np.nan
+    else:
+        y = np.asarray(y, dtype=float)
+        compressed = np.where(np.isfinite(y)[:, None], 0.0, np.nan) * np.ones((1, v.shape[1]))
+    return decompress(compressed, pattern, colors)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from .base import KINDS, Method
+from .base import DERIVATIVE_KINDS, KINDS, Method
 from .capabilities import Family, ReferenceGrade
 
 __all__ = [
@@ -138,6 +138,14 @@ def _check_class(cls: Any) -> None:
         )
     if cls.kind not in KINDS:
         raise ValueError(f"{cls.__name__}.kind must be one of {KINDS}, got {cls.kind!r}.")
+    unknown = set(cls.derivative_kinds) - set(DERIVATIVE_KINDS)
+    if unknown or "gradient" not in cls.derivative_kinds:
+        raise ValueError(
+            f"{cls.__name__}.derivative_kinds must include 'gradient' and be drawn from "
+            f"{DERIVATIVE_KINDS}, got {sorted(cls.derivative_kinds)}."
+        )
+    if isinstance(cls.max_deriv, bool) or not isinstance(cls.max_deriv, int) or cls.max_deriv < 1:
+        raise ValueError(f"{cls.__name__}.max_deriv must be an int >= 1, got {cls.max_deriv!r}.")
 
 
 def register(
@@ -285,6 +293,10 @@ class MethodInfo:
     black_box: bool = True
     reference: ReferenceGrade = ReferenceGrade.NONE
     wraps: str | None = None
+    #: What the method computes (``gradient``, ``jacobian``, ``hessian``, ``derivative``).
+    derivative_kinds: frozenset[str] = frozenset({"gradient", "derivative"})
+    #: Highest order of ``derivative(..., deriv=k)``.
+    max_deriv: int = 1
 
 
 def available() -> list[MethodInfo]:
@@ -295,7 +307,16 @@ def available() -> list[MethodInfo]:
         ok, reason = cls.availability()
         out.append(
             MethodInfo(
-                name, cls.family, cls.kind, ok, reason, cls.black_box, cls.reference, cls.wraps
+                name,
+                cls.family,
+                cls.kind,
+                ok,
+                reason,
+                cls.black_box,
+                cls.reference,
+                cls.wraps,
+                frozenset(cls.derivative_kinds),
+                cls.max_deriv,
             )
         )
     return out
