@@ -442,9 +442,17 @@ def environment_section(df: pd.DataFrame, run_info: Mapping[str, Any]) -> list[s
         ("finished", run_info.get("finished", "-")),
         ("status", run_info.get("status", "-")),
         ("duration", f"{run_info['seconds']} s" if "seconds" in run_info else "-"),
-        ("worker processes", run_info.get("jobs", "-")),
+        ("ran on", _ran_on(run_info)),
         ("versions", df["versions"].iloc[0] if len(df) else "-"),
         ("platform", run_info.get("platform", "-")),
         *_provenance(run_info),
     ]
     return ["## Environment", "\n".join(f"- {k}: {v}" for k, v in env)]
+
+
+def _ran_on(run_info: Mapping[str, Any]) -> str:
+    """Where the accuracy tasks ran: a dask scheduler's address, or the local worker count."""
+    if run_info.get("scheduler"):
+        return f"dask cluster at {run_info['scheduler']} (cost pass serial, in the writer)"
+    jobs = run_info.get("jobs")
+    return "-" if jobs is None else f"{jobs} local worker process(es)"
