@@ -40,7 +40,7 @@ STENCILS = (("central", (2, 4, 6, 8)), ("forward", (1, 2, 4)))
 
 
 def battery_points(first: int | None = None) -> Iterator[tuple[str, Any, np.ndarray, np.ndarray]]:
-    """``(problem name, f, x, exact gradient)`` for every point (the first ``first`` per problem)."""
+    """``(problem, f, x, exact gradient)`` at every point (the first ``first`` per problem)."""
     from diffbench.problems import list_problems
 
     for problem in list_problems():
@@ -89,38 +89,45 @@ def measure(first: int | None = None) -> list[dict[str, Any]]:
     return rows
 
 
+def _row(scheme: str, rule: str, order: int, mine: list, lowest: dict, smooth: set) -> dict:
+    errs = np.array([r["error"] for r in mine])
+    worse = sum(
+        worse_than_lowest(r["error"], lowest.get((scheme, rule, r["problem"], r["x"]), np.nan))
+        for r in mine
+    )
+    sm = [r["error"] for r in mine if r["problem"] in smooth]
+    return {
+        "scheme": scheme,
+        "rule": rule,
+        "order": order,
+        "points": len(mine),
+        "median": float(np.nanmedian(errs)),
+        "worst": float(np.max(np.where(np.isfinite(errs), errs, np.inf))),
+        "smooth_median": float(np.median(sm)) if sm else np.nan,
+        "extra": float(np.median([r["extra"] for r in mine])),
+        "worse_10x": int(worse),
+    }
+
+
 def summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per (scheme, rule, order): median/worst error, median extra nfev, count 10x worse."""
     from diffbench.problems import list_problems
 
     smooth = {p.name for p in list_problems() if "smooth" in p.tags}
+    first = dict(STENCILS)
     lowest = {
         (r["scheme"], r["rule"], r["problem"], r["x"]): r["error"]
         for r in rows
-        if r["order"] == dict(STENCILS)[r["scheme"]][0]
+        if r["order"] == first[r["scheme"]][0]
     }
     out = []
     for scheme, orders in STENCILS:
         for rule in RULES:
             for order in orders:
-                mine = [
-                    r for r in rows if (r["scheme"], r["rule"], r["order"]) == (scheme, rule, order)
-                ]
-                if not mine:
-                    continue
-                errs = np.array([r["error"] for r in mine])
-                worse = sum(
-                    worse_than_lowest(r["error"], lowest.get((scheme, rule, r["problem"], r["x"]), np.nan))
-                    for r in mine
-                )  # fmt: skip
-                sm = [r["error"] for r in mine if r["problem"] in smooth]
-                out.append(
-                    dict(scheme=scheme, rule=rule, order=order, points=len(mine),
-                         median=float(np.nanmedian(errs)),
-                         worst=float(np.max(np.where(np.isfinite(errs), errs, np.inf))),
-                         smooth_median=float(np.median(sm)) if sm else np.nan,
-                         extra=float(np.median([r["extra"] for r in mine])), worse_10x=int(worse))
-                )  # fmt: skip
+                key = (scheme, rule, order)
+                mine = [r for r in rows if (r["scheme"], r["rule"], r["order"]) == key]
+                if mine:
+                    out.append(_row(scheme, rule, order, mine, lowest, smooth))
     return out
 
 

@@ -10,7 +10,8 @@ Steps: an explicit ``step`` passed to ``gradient`` is the step h itself, as for 
 model (``theoretical_step``, docs/theory.md#optimal-steps) by the step rule:
 ``h_i = h* max(1, |x_i|)`` (``step_rule="relative"``, scipy's convention) or ``h_i = h*``
 (``"absolute"``); the default ``"guarded"`` checks higher orders' relative step against the
-lowest order and the rules of :mod:`methods.step_rules` choose it from values of f. The step actually used is the representable ``(x_i + h_i) - x_i``
+lowest order and the rules of :mod:`methods.step_rules` choose it from values of f. The step
+actually used is the representable ``(x_i + h_i) - x_i``
 (docs/theory.md#step-semantics).
 """
 
