@@ -288,6 +288,7 @@ def choose_steps(
     bad = ~(np.isfinite(h) & (h > 0))
     h[bad] = h0[bad]  # never worse than no rule at all
     # a polynomial of low degree has no truncation error to balance, and a step far below the
-    # unit-scale one only buys rounding error: keep within [h0 / 100^2, 100 h0]
-    h = np.clip(h, h0 / _MAX_MOVE**2, _MAX_MOVE * h0)
+    # unit-scale one only buys rounding error (or vanishes in x + h): keep within
+    # [h0 / 100^4, 100 h0]
+    h = np.clip(h, h0 / _MAX_MOVE**4, _MAX_MOVE * h0)
     return h
