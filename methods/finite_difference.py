@@ -93,9 +93,10 @@ class FiniteDifference(Method):
         estimate agrees with the lowest order's, docs/theory.md#the-guarded-default) or a
         data-driven rule from the literature (``"curtis-reid"``, ``"dumontet-vignes"``,
         ``"stepleman-winarsky"``, ``"gmsw"``; :mod:`methods.step_rules`). ``"guarded"`` and
-        the rules spend extra evaluations of ``f`` (counted in ``nfev``, one point at a time)
-        and choose gradient steps only: ``jacobian``, ``hessian`` and ``derivative(deriv>1)``
-        take ``"guarded"`` as ``"relative"`` and refuse the rules from the literature.
+        the rules spend extra evaluations of ``f`` (counted in ``nfev``; in this process, in
+        ``(m, n)`` batches when ``vectorized``, never sent to ``workers``) and choose gradient
+        steps only: ``jacobian``, ``hessian`` and ``derivative(deriv>1)`` take ``"guarded"`` as
+        ``"relative"`` and refuse the rules from the literature.
     vectorized : bool, default False
         Evaluate the stencil points in ``f`` calls on ``(m, n)`` arrays: one call where they fit
         in the memory budget of :mod:`methods.batching`, else as few as it allows.
@@ -216,7 +217,9 @@ class FiniteDifference(Method):
         if step is not None or self.step_rule not in (GUARDED, *DATA_RULES):
             return self._steps(x, step)
         h0 = self.theoretical_step() * np.maximum(1.0, np.abs(x))
-        h = choose_steps(self.step_rule, f, x, self.scheme, self.order, h0)
+        h = choose_steps(
+            self.step_rule, f, x, self.scheme, self.order, h0, vectorized=self.vectorized
+        )
         return representable_step(x, h, default=f"{self.step_rule} rule's")
 
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:

@@ -34,6 +34,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .batching import evaluate_rows
 from .counting import CountedFunction
 from .fornberg import error_model, float_stencil, optimal_step
 
@@ -66,17 +67,23 @@ def check_rule_supports(rule: str, scheme: str, order: int) -> None:
 class _Line:
     """Values of ``f`` along coordinate ``i`` of ``x``: ``at(t)`` is f at ``x_i + t``."""
 
-    def __init__(self, f: CountedFunction, x: np.ndarray, i: int) -> None:
-        self.f, self.x, self.i = f, x, i
+    def __init__(self, f: CountedFunction, x: np.ndarray, i: int, vectorized: bool) -> None:
+        self.f, self.x, self.i, self.vectorized = f, x, i, vectorized
+
+    def _rows(self, shifts: np.ndarray) -> np.ndarray:
+        points = np.repeat(self.x[None, :], len(shifts), axis=0)
+        points[:, self.i] = self.x[self.i] + shifts
+        return points
 
     def at(self, shifts: np.ndarray) -> np.ndarray:
-        points = []
-        for t in shifts:
-            p = self.x.copy()
-            p[self.i] = self.x[self.i] + t
-            points.append(p)
+        shifts = np.asarray(shifts, dtype=float)
         with np.errstate(all="ignore"):
-            return np.asarray(self.f.each(points), dtype=float)
+            if self.vectorized:  # (m, n) arrays within the memory budget, as the stencil
+                rows = self._rows
+                m, n = len(shifts), self.x.size
+                y = evaluate_rows(self.f, m, n, lambda a, b: rows(shifts[a:b]))
+                return np.asarray(y, dtype=float)
+            return np.asarray(self.f.each(list(self._rows(shifts))), dtype=float)
 
 
 def _stencil(scheme: str, deriv: int, accuracy: int) -> tuple[np.ndarray, np.ndarray]:
@@ -257,6 +264,7 @@ def choose_steps(
     order: int,
     h0: np.ndarray,
     noise: float | None = None,
+    vectorized: bool = False,
 ) -> np.ndarray:
     """Steps of every coordinate chosen by the data-driven ``rule`` (one of :data:`DATA_RULES`).
 
@@ -274,6 +282,9 @@ def choose_steps(
         Starting steps, shape ``(n,)`` (the unit-scale relative default).
     noise : float, optional
         Relative rounding level of a value of f (default ``2**-52``).
+    vectorized : bool, default False
+        Whether ``f`` is vectorized: the probes are then evaluated as ``(m, n)`` arrays (within
+        the memory budget of :mod:`methods.batching`), else one point per call.
 
     Returns
     -------
@@ -284,7 +295,9 @@ def choose_steps(
     run = _RULES[rule]
     rel = EPS if noise is None else float(noise)
     x = np.array(x, dtype=float)
-    h = np.array([run(_Line(f, x, i), float(h0[i]), scheme, order, rel) for i in range(x.size)])
+    h = np.array(
+        [run(_Line(f, x, i, vectorized), float(h0[i]), scheme, order, rel) for i in range(x.size)]
+    )
     bad = ~(np.isfinite(h) & (h > 0))
     h[bad] = h0[bad]  # never worse than no rule at all
     # a polynomial of low degree has no truncation error to balance, and a step far below the

@@ -162,3 +162,19 @@ def test_the_default_step_is_never_10x_worse_than_order_2() -> None:
     assert _violations("guarded") == []
     # the old default, the unit-scale relative step, fails the property (sin50, pole, ...)
     assert len(_violations("relative")) >= 3
+
+
+@pytest.mark.parametrize("rule", ["guarded", *DATA_RULES[:3]])
+def test_a_vectorized_f_gets_every_probe_as_a_batch(rule: str) -> None:
+    calls = []
+
+    def batch_only(X: np.ndarray) -> np.ndarray:
+        assert X.ndim == 2  # a vectorized f may accept (m, n) arrays only
+        calls.append(X.shape[0])
+        return np.exp(X[:, 0]) * X[:, 1]
+
+    est = get_method("central", order=4, step_rule=rule, vectorized=True).gradient(
+        batch_only, [0.5, 2.0]
+    )
+    assert est.nfev == sum(calls)
+    np.testing.assert_allclose(est.value, [2.0 * math.exp(0.5), math.exp(0.5)], rtol=1e-9)
