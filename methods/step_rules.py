@@ -24,7 +24,13 @@ the step of that coordinate. Every rule starts from the unit-scale relative step
   only.
 
 The rounding level ``noise`` of a value of ``f`` is ``rel_noise * |f|`` with ``rel_noise`` the
-method's ``noise`` setting (default ``2**-52``, the rounding of a correctly rounded ``f``).
+``noise`` argument of :func:`choose_steps` (default ``2**-52``, the rounding of a correctly rounded
+``f``; :class:`~methods.finite_difference.FiniteDifference` always uses the default).
+
+``"guarded"`` (:data:`GUARDED`, the default of FiniteDifference) is not from the literature: the
+relative step at the scheme's lowest order; at a higher order the relative step (halved above
+order 4), divided by 4 until the estimate agrees with the lowest order's within their rounding
+bounds (docs/theory.md#the-guarded-default).
 """
 
 from __future__ import annotations
