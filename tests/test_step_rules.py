@@ -178,3 +178,16 @@ def test_a_vectorized_f_gets_every_probe_as_a_batch(rule: str) -> None:
     )
     assert est.nfev == sum(calls)
     np.testing.assert_allclose(est.value, [2.0 * math.exp(0.5), math.exp(0.5)], rtol=1e-9)
+
+
+def test_guarded_hessians_and_higher_derivatives_use_the_relative_step() -> None:
+    f = as_vector_function(lambda a, b: a**3 * b)
+    x = [30.0, 2.0]
+    for kwargs in ({"deriv": 2}, {"deriv": 3}):
+        guarded = get_method("central").derivative(np.exp, 40.0, **kwargs)
+        relative = get_method("central", step_rule="relative").derivative(np.exp, 40.0, **kwargs)
+        assert guarded.step == relative.step and guarded.nfev == relative.nfev
+    guarded = get_method("central", order=4).hessian(f, x)
+    relative = get_method("central", order=4, step_rule="relative").hessian(f, x)
+    np.testing.assert_array_equal(guarded.step, relative.step)
+    np.testing.assert_allclose(guarded.step, optimal_step("central", 2, 4) * np.array([30.0, 2.0]))
