@@ -40,7 +40,7 @@ __all__ = ["fd_jacobian", "fd_hessian", "fd_derivative", "default_steps"]
 def default_steps(method: FiniteDifference, x: np.ndarray, deriv: int) -> np.ndarray:
     """Representable default steps for a derivative of order ``deriv`` (the step rule applies)."""
     base = np.full(x.size, optimal_step(method.scheme, deriv, method.order))
-    h = base * np.maximum(1.0, np.abs(x)) if method.step_rule == "relative" else base
+    h = base * np.maximum(1.0, np.abs(x)) if method.step_rule != "absolute" else base
     hint = " or use step_rule='relative'" if method.step_rule == "absolute" else ""
     return representable_step(x, h, default="default", hint=hint)
 

@@ -8,8 +8,10 @@ under the names ``forward``, ``backward`` and ``central``, each fixing its schem
 Steps: an explicit ``step`` passed to ``gradient`` is the step h itself, as for every method. With
 ``step=None`` the step of coordinate i is built from the unit-scale optimum ``h*`` of the error
 model (``theoretical_step``, docs/theory.md#optimal-steps) by the step rule:
-``h_i = h* max(1, |x_i|)`` (``step_rule="relative"``, scipy's convention, the default) or
-``h_i = h*`` (``"absolute"``). The step actually used is the representable ``(x_i + h_i) - x_i``
+``h_i = h* max(1, |x_i|)`` (``step_rule="relative"``, scipy's convention) or ``h_i = h*``
+(``"absolute"``); the default ``"guarded"`` checks higher orders' relative step against the
+lowest order and the rules of :mod:`methods.step_rules` choose it from values of f. The step
+actually used is the representable ``(x_i + h_i) - x_i``
 (docs/theory.md#step-semantics).
 """
 
@@ -31,12 +33,19 @@ from .fornberg import float_stencil, optimal_step
 from .ordered_sum import weighted_sum
 from .parallel import Workers
 from .registry import register
-from .validation import check_bool, check_choice, check_workers_setting, representable_step
+from .step_rules import DATA_RULES, GUARDED, check_rule_supports, choose_steps
+from .validation import (
+    check_bool,
+    check_choice,
+    check_workers_setting,
+    representable_step,
+)
 
 __all__ = ["FiniteDifference", "Scheme", "SCHEMES", "STEP_RULES"]
 
-#: How a base step becomes the step of coordinate i.
-STEP_RULES = ("relative", "absolute")
+#: How the default step of coordinate i is chosen: from the unit-scale optimum (relative,
+#: absolute) or by looking at f (the data-driven rules of :mod:`methods.step_rules`).
+STEP_RULES = ("relative", "absolute", GUARDED, *DATA_RULES)
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,9 @@ class FiniteDifference(Method):
     Used through its registered names, which fix the scheme: ``forward`` and ``backward``
     (orders 1-6, default 1; offsets 0..p or 0..-p, one shared f(x): ``nfev = n * order + 1``) and
     ``central`` (orders 2, 4, 6, 8, default 2; offsets -p/2..p/2, whose centre weight is 0, so
-    f(x) is not evaluated: ``nfev = n * order``).
+    f(x) is not evaluated: ``nfev = n * order``). These counts are those of an explicit step and
+    of the default step at the lowest order; the default step of a higher order adds the probe
+    evaluations of the ``"guarded"`` rule.
 
     Parameters
     ----------
@@ -75,8 +86,17 @@ class FiniteDifference(Method):
     order : int, optional
         Accuracy order, one of the scheme's orders in :data:`SCHEMES`; default the scheme's
         default order.
-    step_rule : {"relative", "absolute"}, default "relative"
-        ``h_i = step * max(1, |x_i|)`` or ``h_i = step``, for the default step.
+    step_rule : str, default "guarded"
+        How the default step is chosen: ``"relative"`` (``h_i = h* max(1, |x_i|)``),
+        ``"absolute"`` (``h_i = h*``), ``"guarded"`` (the default: ``"relative"`` at the
+        scheme's lowest order; at higher orders the relative step, shrunk by 4 until the
+        estimate agrees with the lowest order's, docs/theory.md#the-guarded-default) or a
+        data-driven rule from the literature (``"curtis-reid"``, ``"dumontet-vignes"``,
+        ``"stepleman-winarsky"``, ``"gmsw"``; :mod:`methods.step_rules`). ``"guarded"`` and
+        the rules spend extra evaluations of ``f`` (counted in ``nfev``; in this process, in
+        ``(m, n)`` batches when ``vectorized``, never sent to ``workers``) and choose gradient
+        steps only: ``jacobian``, ``hessian`` and ``derivative(deriv>1)`` take ``"guarded"`` as
+        ``"relative"`` and refuse the rules from the literature.
     vectorized : bool, default False
         Evaluate the stencil points in ``f`` calls on ``(m, n)`` arrays: one call where they fit
         in the memory budget of :mod:`methods.batching`, else as few as it allows.
@@ -98,9 +118,12 @@ class FiniteDifference(Method):
     >>> abs(est.value - 1.0) < 1e-7, est.nfev
     (True, 2)
     >>> f = as_vector_function(lambda q, chi, delta: q * chi * delta)
-    >>> est = get_method("central", order=4).gradient(f, [0.3, -1.7, 2.9])
+    >>> est = get_method("central", order=4, step_rule="relative").gradient(f, [0.3, -1.7, 2.9])
     >>> np.allclose(est.value, [-1.7 * 2.9, 0.3 * 2.9, 0.3 * -1.7], rtol=1e-12), est.nfev
     (True, 12)
+    >>> est = get_method("central", order=4).gradient(f, [0.3, -1.7, 2.9])  # guarded: + 6 each
+    >>> np.allclose(est.value, [-1.7 * 2.9, 0.3 * 2.9, 0.3 * -1.7], rtol=1e-12), est.nfev
+    (True, 30)
     """
 
     family: ClassVar[Family] = Family.FINITE_DIFFERENCE
@@ -123,7 +146,7 @@ class FiniteDifference(Method):
         self,
         scheme: str,
         order: int | None = None,
-        step_rule: str = "relative",
+        step_rule: str = GUARDED,
         vectorized: bool = False,
         workers: Workers = 1,
     ) -> None:
@@ -161,14 +184,16 @@ class FiniteDifference(Method):
             raise TypeError(f"`order` must be an integer, got {type(order).__name__}.")
         check_choice("order", order, SCHEMES[self.scheme].orders)
         check_choice("step_rule", self.step_rule, STEP_RULES)
+        check_rule_supports(self.step_rule, self.scheme, order)
         check_bool("vectorized", self.vectorized)
         check_workers_setting(self.workers, vectorized=self.vectorized)
 
     def _steps(self, x: np.ndarray, step: np.ndarray | None) -> np.ndarray:
         """Per-coordinate representable steps; raise if one vanishes."""
         if step is None:
+            self._check_unit_rule()
             base = np.full(x.size, self.theoretical_step())
-            h = base * np.maximum(1.0, np.abs(x)) if self.step_rule == "relative" else base
+            h = base * np.maximum(1.0, np.abs(x)) if self.step_rule != "absolute" else base
             return representable_step(
                 x,
                 h,
@@ -177,10 +202,30 @@ class FiniteDifference(Method):
             )
         return representable_step(x, step)
 
+    def _check_unit_rule(self, what: str = "Jacobian steps") -> None:
+        """Raise if the step rule needs f's values along one coordinate (gradients only)."""
+        if self.step_rule in DATA_RULES:
+            raise ValueError(
+                f"`step_rule`={self.step_rule!r} chooses gradient steps only, not {what}; "
+                "pass `step` or use step_rule='relative'."
+            )
+
+    def _gradient_steps(
+        self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None
+    ) -> np.ndarray:
+        """:meth:`_steps`, or the steps a data-driven rule chooses by evaluating ``f``."""
+        if step is not None or self.step_rule not in (GUARDED, *DATA_RULES):
+            return self._steps(x, step)
+        h0 = self.theoretical_step() * np.maximum(1.0, np.abs(x))
+        h = choose_steps(
+            self.step_rule, f, x, self.scheme, self.order, h0, vectorized=self.vectorized
+        )
+        return representable_step(x, h, default=f"{self.step_rule} rule's")
+
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
         offsets_t, weights_t = float_stencil(self.scheme, 1, self.order)
         offsets = np.array(offsets_t)
-        h = self._steps(x, step)
+        h = self._gradient_steps(f, x, step)
         n, k = x.size, offsets.size
         centre = offsets == 0  # one-sided stencils: f(x) is shared by every coordinate
         moved = np.flatnonzero(~centre)
@@ -202,8 +247,16 @@ class FiniteDifference(Method):
 
     # Jacobians, Hessians and k-th derivatives: methods/fd_kinds.py
     _jacobian = fd_jacobian
-    _hessian = fd_hessian
-    _derivative = fd_derivative
+
+    def _hessian(self, f: CountedFunction, x: np.ndarray, step: Any) -> RawResult:
+        if step is None:
+            self._check_unit_rule("Hessian steps")
+        return fd_hessian(self, f, x, step)
+
+    def _derivative(self, f: CountedFunction, x: np.ndarray, step: Any, deriv: int) -> RawResult:
+        if step is None:
+            self._check_unit_rule(f"steps of derivatives of order {deriv}")
+        return fd_derivative(self, f, x, step, deriv)
 
 
 for _scheme in SCHEMES:

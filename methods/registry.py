@@ -182,7 +182,7 @@ def register(
     >>> issubclass(method_class("central"), FiniteDifference)
     True
     >>> get_method("central", order=4)
-    get_method('central', order=4, step_rule='relative', vectorized=False)
+    get_method('central', order=4, step_rule='guarded', vectorized=False)
     """
     _check_class(cls)
     name = cls.name if name is None else name
@@ -268,7 +268,7 @@ def get_method(name: str | type[Method] | Registration, **settings: Any) -> Meth
     Examples
     --------
     >>> from methods import get_method
-    >>> est = get_method("central", order=4).derivative(lambda t: t**3, 2.0)
+    >>> est = get_method("central", order=4, step_rule="relative").derivative(lambda t: t**3, 2.0)
     >>> round(est.value, 9), est.nfev
     (12.0, 4)
     """

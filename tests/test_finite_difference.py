@@ -56,7 +56,12 @@ def test_seed_example() -> None:
     est = get_method("central", order=4).gradient(f, [0.3, -1.7, 2.9])
     truth = exact_gradient(A * B * C, (A, B, C), np.array([0.3, -1.7, 2.9]))
     assert rel_error(est.value, truth) <= 1e-13
-    assert est.nfev == 12
+    # the guarded default: per coordinate central(2) (2) + one accepted order-4 probe (4) + 4
+    assert est.nfev == 30
+    assert (
+        get_method("central", order=4, step_rule="relative").gradient(f, [0.3, -1.7, 2.9]).nfev
+        == 12
+    )
     assert est.method == "central(order=4)"
 
 
@@ -100,7 +105,9 @@ def test_nfev_is_exact(name: str, order: int, nfev: int, vectorized: bool) -> No
         calls.append(np.shape(x))
         return np.sin(x[..., 0]) * np.exp(x[..., 1]) + x[..., 2]
 
-    est = get_method(name, order=order, vectorized=vectorized).gradient(g, POINT)
+    # the unit-scale rule: the stencil's count (the guarded default probes at higher orders)
+    method = get_method(name, order=order, vectorized=vectorized, step_rule="relative")
+    est = method.gradient(g, POINT)
     assert est.nfev == nfev
     if vectorized:
         assert calls == [(nfev, 3)]  # every stencil point of the gradient in ONE call
@@ -128,7 +135,7 @@ def test_default_step_is_theoretical_step_scaled_by_the_rule() -> None:
     x = np.array([0.5, -4.0, 300.0])
     f = as_vector_function(lambda a, b, c: a + b + c)
     for name, order in [("forward", 1), ("central", 2), ("central", 4)]:
-        method = get_method(name, order=order)
+        method = get_method(name, order=order, step_rule="relative")
         h_star = method.theoretical_step()
         assert h_star == optimal_step(name, 1, order)
         rel = method.gradient(f, x).step
@@ -196,7 +203,7 @@ def test_description_variants_and_label() -> None:
         cls = method_class(name)
         assert (cls.family, cls.kind, cls.label_params) == ("finite-difference", "step", ("order",))
     m = get_method("central")
-    assert m.get_params() == {"order": 2, "step_rule": "relative", "vectorized": False}
+    assert m.get_params() == {"order": 2, "step_rule": "guarded", "vectorized": False}
     assert m.label == "central(order=2)"
     assert get_method("backward").label == "backward(order=1)"
 
