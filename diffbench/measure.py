@@ -198,7 +198,15 @@ def measure_gradient(
         except Exception as exc:
             return Measurement(Status.ERROR, message=one_line(exc), exception=exc)
     value = np.asarray(est.value, dtype=float)
-    common = dict(
+    return _scored(est, value, caught, truth, gradient_error, "coordinates")
+
+
+def _scored(
+    est: Any, value: np.ndarray, caught: Sequence, truth: Any, score: Any, what: str, **extra: Any
+) -> Measurement:
+    """The measurement of an estimate: ``non-finite`` if ``value`` has NaN ``what`` (quoting the
+    first warning caught), else ``ok`` with ``score(value, truth)`` as errors (if a truth)."""
+    common: dict[str, Any] = dict(
         step_used=_largest(est.step),
         error_estimate=_largest(est.error_estimate),
         nfev=est.nfev,
@@ -208,11 +216,12 @@ def measure_gradient(
     if np.any(np.isnan(value)):
         bad = int(np.isnan(value).sum())
         why = first_warning(caught) or "the method returned NaN"
-        message = f"{bad} of {value.size} coordinates NaN; {why}"
+        message = f"{bad} of {value.size} {what} NaN; {why}"
         return Measurement(Status.NONFINITE, message=message, **common)
+    common.update(extra)
     if truth is None:
         return Measurement(Status.OK, **common)
-    absolute, relative = gradient_error(value, truth)
+    absolute, relative = score(value, truth)
     return Measurement(Status.OK, abs_error=absolute, rel_error=relative, **common)
 
 
@@ -299,24 +308,10 @@ def measure_kind(
             return Measurement(Status.ERROR, message=one_line(exc), exception=exc)
     raw = est.value.toarray() if hasattr(est.value, "toarray") else est.value
     value = np.asarray(np.nan if raw is None else raw, dtype=float)
-    common: dict[str, Any] = dict(
-        step_used=_largest(est.step),
-        error_estimate=_largest(est.error_estimate),
-        nfev=est.nfev,
-        value=value,
-        estimate=est,
-    )
-    if np.any(np.isnan(value)):
-        bad = int(np.isnan(value).sum())
-        why = first_warning(caught) or "the method returned NaN"
-        message = f"{bad} of {value.size} entries NaN; {why}"
-        return Measurement(Status.NONFINITE, message=message, **common)
-    if derivative_kind == "hessian":
-        common["asymmetry"] = asymmetry(value)
-    if truth is None:
-        return Measurement(Status.OK, **common)
-    absolute, relative = matrix_error(value, truth)
-    return Measurement(Status.OK, abs_error=absolute, rel_error=relative, **common)
+    extra = {}
+    if derivative_kind == "hessian" and not np.any(np.isnan(value)):
+        extra["asymmetry"] = asymmetry(value)
+    return _scored(est, value, caught, truth, matrix_error, "entries", **extra)
 
 
 # --------------------------------------------------------------------------------------------
