@@ -184,7 +184,16 @@ def test_large_problems_are_skipped_with_a_reason():
 
 
 def test_cli_run_takes_kinds(tmp_path, capsys):
-    args = ["--problems", "near-singular", "--kinds", "hessian", "--no-cost", "--quiet"]
+    args = [
+        "--problems",
+        "near-singular",
+        "--kinds",
+        "hessian",
+        "--no-cost",
+        "--quiet",
+        "--jobs",
+        "1",
+    ]
     code = main(["run", "--methods", "hyper-dual", *args, "--output", str(tmp_path)])
     assert code == 0
     df = read_results(tmp_path)
@@ -221,3 +230,20 @@ def test_asv_kind_benchmarks_measure_what_the_sweep_measures():
     assert h["hyperdual_error"] < 1e-15 and h["numdifftools_error"] < 1e-10
     j = jacobian_comparison(10, repeat=1)
     assert (j["sparse_nfev"], j["dense_nfev"], j["identical"]) == (4, 11, True)
+
+
+def test_a_mixed_table_keeps_the_gradient_report_and_adds_the_kind_sections(tmp_path):
+    df = sweep(
+        ["central(order=2)", "hyper-dual"],
+        ["seed-square", "rosenbrock-hessian-2"],
+        kinds="gradient,hessian",
+        steps=[1e-2, 1e-4, 1e-6],
+        cost=False,
+    )
+    assert set(df.loc[df["problem"] == "seed-square", "derivative_kind"]) == {"gradient"}
+    text = write_report(df, tmp_path / "REPORT.md").read_text()
+    assert "## Which method should I use?" in text and "## Hessians" in text
+    figures = {p.name for p in (tmp_path / "figures").iterdir()}
+    assert "step_seed-square.png" in figures and "kind_step_rosenbrock-hessian-2.png" in figures
+    assert "step_rosenbrock-hessian-2.png" not in figures
+    assert "kind_step_seed-square.png" not in figures
