@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # The stamp records that the current pyproject.toml is installed; an unchanged install is not redone.
 STAMP  := $(VENV)/.stamp-install
-EXTRAS ?= test,peers,jax
+EXTRAS ?= test,peers,jax,cluster
 
 # `make report` writes the run to reports/latest/ (git-ignored), so the checkout stays clean;
 # `make showcase` refreshes the committed showcase in reports/showcase/ on purpose.

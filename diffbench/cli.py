@@ -129,9 +129,17 @@ def _add_run(subparsers: Any) -> None:
     p.add_argument(
         "--jobs",
         type=int,
-        default=min(2, os.cpu_count() or 1),
+        default=None,
         metavar="N",
-        help="worker processes for the accuracy sweep (default %(default)s; timing is serial)",
+        help=f"worker processes for the accuracy sweep (default {_default_jobs()}; timing is "
+        "serial)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the accuracy sweep on a dask.distributed cluster (e.g. tcp://host:8786; "
+        'needs pip install "diffbench[cluster]"): rows stream back to this process, which '
+        "writes DIR; the timing pass stays serial here. Not with --jobs",
     )
     p.add_argument("--no-cost", action="store_true", help="skip the timing pass")
     p.add_argument(
@@ -143,6 +151,11 @@ def _add_run(subparsers: Any) -> None:
     )
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(handler=_run)
+
+
+def _default_jobs() -> int:
+    """Local worker processes of ``diffbench run`` without ``--jobs``."""
+    return min(2, os.cpu_count() or 1)
 
 
 class _Progress:
@@ -174,8 +187,13 @@ def _run(args: argparse.Namespace) -> int:
     from .schema import STATUSES
     from .store import results_path
 
-    if args.jobs < 1:
+    if args.jobs is not None and args.scheduler is not None:
+        raise CommandError(
+            "give `--jobs` (local worker processes) or `--scheduler` (a dask cluster), not both."
+        )
+    if args.jobs is not None and args.jobs < 1:
         raise CommandError(f"`--jobs` must be a positive integer, got {args.jobs}.")
+    jobs = _default_jobs() if args.jobs is None and args.scheduler is None else args.jobs
     started = time.perf_counter()
     try:
         df = sweep(
@@ -185,7 +203,8 @@ def _run(args: argparse.Namespace) -> int:
             grid_sizes=args.grid_sizes,
             output=args.output,
             resume=args.resume,
-            jobs=args.jobs,
+            jobs=jobs,
+            scheduler=args.scheduler,
             cost=False if args.no_cost else None,
             progress=_Progress(args.quiet),
             kinds=args.kinds,
@@ -336,7 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"\n{prog}: interrupted", file=sys.stderr)
         return 130
-    except (CommandError, ValueError, TypeError, OSError, LookupError) as exc:
+    except (CommandError, ValueError, TypeError, OSError, LookupError, ImportError) as exc:
         if debug:
             raise
         print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)

@@ -6,7 +6,8 @@ is ``t * max(1, |x_i|)``, :func:`diffbench.steps.step_at`), ``grid`` tasks sampl
 once (:func:`diffbench.measure.sample_grid`) and call :func:`diffbench.measure.measure_grid` for
 every grid configuration, ``cost`` tasks measure once at the default step and then time the
 prepared gradient (:func:`diffbench.timing.time_call`), ``skip`` tasks write why not.
-:func:`execute` runs a list of tasks serially or in worker processes (:mod:`diffbench.workers`).
+:func:`execute` runs a list of tasks serially, in worker processes (:mod:`diffbench.workers`) or
+on a dask.distributed cluster (:mod:`diffbench.cluster`, rows streamed back as tasks finish).
 """
 
 from __future__ import annotations
@@ -278,15 +279,22 @@ def execute(
     sink: Callable[[list[dict]], None],
     progress: Callable[[str, int, int], None] | None = None,
     phase: str = "accuracy",
+    client: Any = None,
 ) -> None:
-    """Run ``tasks`` (in ``jobs`` joblib worker processes if more than one), passing each task's
-    rows to ``sink`` as they come and reporting ``progress(phase, done, total)``."""
+    """Run ``tasks`` (in ``jobs`` joblib worker processes if more than one, or on the dask
+    cluster of ``client`` if given), passing each task's rows to ``sink`` as they come (in this
+    process: the one writer) and reporting ``progress(phase, done, total)``."""
     total = len(tasks)
     if progress:
         progress(phase, 0, total)
-    workers = worker_count(jobs, total) if total else 1
-    if workers == 1:
-        results: Iterator[list[dict]] = (run_task(ctx, t) for t in tasks)
+    workers = worker_count(jobs, total) if total and client is None else 1
+    results: Iterator[list[dict]]
+    if client is not None and total:
+        from .cluster import map_as_completed
+
+        results = map_as_completed(client, partial(run_task, ctx), tasks)
+    elif workers == 1:
+        results = (run_task(ctx, t) for t in tasks)
     else:
         results = map_ordered(partial(run_task, ctx), tasks, workers)
     try:

@@ -17,6 +17,9 @@ What is measured (one row per measurement, see :mod:`diffbench.schema` for the c
   boundary nodes (region ``"edge"``) and over the rest (``"interior"``). The step of a grid row is
   its largest spacing.
 * Problems of more than :data:`HIGH_DIM` variables (rosenbrock-1000) are measured for cost only.
+* **Where**: the accuracy tasks run in this process, in ``jobs`` local worker processes, or on
+  the workers of a dask.distributed cluster (``scheduler``, :mod:`diffbench.cluster`); their
+  rows always come back to this process, which alone writes the results folder.
 * **Cost**: after the accuracy sweep, serially (never under parallel load), every configuration
   at the first point of every problem with its default step (``step=None``): nfev and the time per
   gradient (median of autoranged repeats, raw repeats kept in ``time_repeats``).
@@ -43,6 +46,7 @@ from typing import Any
 
 import pandas as pd
 
+from .cluster import connect, describe_scheduler
 from .configs import MethodConfig, resolve_methods
 from .execute import Context, execute, versions
 from .folder_lock import FolderLock
@@ -114,7 +118,8 @@ def sweep(
     grid_sizes: Any = None,
     output: str | Path | None = None,
     resume: bool = False,
-    jobs: int = 1,
+    jobs: int | None = None,
+    scheduler: Any = None,
     cost: bool | None = None,
     timing: Mapping[str, Any] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
@@ -145,8 +150,14 @@ def sweep(
         Continue the run in ``output``: measurements already there are not repeated. Arguments
         left as None are taken from the stored run; arguments given must equal the stored ones
         (a different selection is refused, naming what differs).
-    jobs : int, default 1
-        Worker processes for the accuracy sweep (joblib). Timing always runs serially.
+    jobs : int, optional
+        Worker processes for the accuracy sweep (joblib); default 1. Timing always runs serially.
+    scheduler : str or distributed.Client, optional
+        Run the accuracy tasks on a dask.distributed cluster instead: the scheduler's address
+        (``"tcp://host:8786"``) or a connected client (not closed here). The rows stream back
+        as tasks finish and are written by this process alone, under the folder lock; the cost
+        pass still runs serially here, never on the cluster. Connected before anything is
+        written. Not together with ``jobs``. Needs ``pip install "diffbench[cluster]"``.
     cost : bool, optional
         Also measure nfev and time per gradient at the default step: True for a new run; a
         resumed run keeps the choice it was started with (giving another one is an error).
@@ -175,15 +186,20 @@ def sweep(
         Unknown method or problem names (listing the choices), an empty selection, invalid steps
         or grid sizes, an output directory that cannot be written, a results file that cannot be
         resumed, a resume with other options than the stored run, or an output folder another
-        run is writing into (:class:`~diffbench.folder_lock.FolderBusyError`). All are checked
-        before any measurement, and none of them changes a file.
+        run is writing into (:class:`~diffbench.folder_lock.FolderBusyError`), a ``scheduler``
+        that cannot be reached, or both ``jobs`` and ``scheduler``. All are checked before any
+        measurement, and none of them changes a file.
+    ImportError
+        ``scheduler`` given without dask.distributed installed.
+    diffbench.cluster.TasksNotRun
+        Tasks the cluster gave up on (the other rows are written; ``resume`` runs them).
 
     Examples
     --------
     >>> df = sweep(["sympy"], ["runge"], cost=False)  # doctest: +SKIP
     >>> df[["problem", "label", "rel_error"]]  # doctest: +SKIP
     """
-    _check_options(jobs, progress, timing, resume, output)
+    jobs = _check_options(jobs, scheduler, progress, timing, resume, output)
     out_dir = None if output is None else Path(output)
     stored: dict[str, Any] = read_run_info(out_dir) if resume and out_dir is not None else {}
     given = {
@@ -213,14 +229,22 @@ def sweep(
     }
     if resume:
         _check_resumable(out_dir, stored.get("config", {}), config_json, given, cost)
-    work = _Work(configs, probs, step_spec, sizes, config_json, timing, jobs, progress, kprobs)
-    if out_dir is None:
-        collected: list[dict] = []
-        _measure(work, Context(_new_run_id(), versions()), collected.extend, set())
-        return rows_to_frame(collected)
-    check_writable(out_dir)
-    with FolderLock(out_dir):
-        return _sweep_into(out_dir, resume, stored, work)
+    # a cluster is connected before anything is written: an unreachable one changes no file
+    client, own_client = connect(scheduler) if scheduler is not None else (None, False)
+    try:
+        work = _Work(
+            configs, probs, step_spec, sizes, config_json, timing, jobs, progress, client, kprobs
+        )
+        if out_dir is None:
+            collected: list[dict] = []
+            _measure(work, Context(_new_run_id(), versions()), collected.extend, set())
+            return rows_to_frame(collected)
+        check_writable(out_dir)
+        with FolderLock(out_dir):
+            return _sweep_into(out_dir, resume, stored, work)
+    finally:
+        if own_client:
+            client.close()
 
 
 @dataclass(frozen=True)
@@ -235,6 +259,7 @@ class _Work:
     timing: Mapping[str, Any] | None
     jobs: int
     progress: Callable[[str, int, int], None] | None
+    client: Any = None  # a distributed.Client: the accuracy tasks run on its cluster
     kind_problems: list = field(default_factory=list)
 
 
@@ -256,7 +281,7 @@ def _sweep_into(out_dir: Path, resume: bool, stored: dict[str, Any], work: _Work
     if resume and (out_dir / RESULTS_FILE).exists():
         done = set(read_results(out_dir, repair=True)["key"])
     ctx = Context(run_id=stored.get("run_id") or _new_run_id(), versions=versions())
-    info = _run_info(ctx, stored, work.config_json, work.jobs)
+    info = _run_info(ctx, stored, work.config_json, work.jobs, work.client)
     write_run_info(out_dir, info)
     if not resume:
         (out_dir / RESULTS_FILE).unlink(missing_ok=True)
@@ -277,8 +302,9 @@ def _sweep_into(out_dir: Path, resume: bool, stored: dict[str, Any], work: _Work
 
 
 def _measure(work: _Work, ctx: Context, write: Callable[[list[dict]], Any], done: set[str]) -> None:
-    """Plan and run the accuracy tasks (``jobs`` workers), then the cost tasks (serially);
-    rows whose key is in ``done`` are dropped, the others passed to ``write``."""
+    """Plan and run the accuracy tasks (``jobs`` workers or the cluster of ``client``), then the
+    cost tasks (serially, in this process); rows whose key is in ``done`` are dropped, the others
+    passed to ``write``."""
     timing_opts = {"target": 0.005, "repeat": 5, "budget": 0.25, **dict(work.timing or {})}
 
     def sink(rows: list[dict]) -> None:
@@ -291,11 +317,11 @@ def _measure(work: _Work, ctx: Context, write: Callable[[list[dict]], Any], done
 
     truths = exact_gradients(work.problems)
     plan = plan_accuracy(work.configs, work.problems, work.steps, work.grid_sizes, truths)
-    execute(todo(plan), ctx, work.jobs, sink, work.progress, "accuracy")
+    execute(todo(plan), ctx, work.jobs, sink, work.progress, "accuracy", client=work.client)
     if work.kind_problems:
         exact = exact_kind_truths(work.kind_problems)
         kind_plan = plan_kinds(work.configs, work.kind_problems, work.steps, exact)
-        execute(todo(kind_plan), ctx, work.jobs, sink, work.progress, "kinds")
+        execute(todo(kind_plan), ctx, work.jobs, sink, work.progress, "kinds", client=work.client)
     if work.config_json["cost"]:
         costs = todo(plan_cost(work.configs, work.problems, truths, timing_opts))
         execute(costs, ctx, 1, sink, work.progress, "cost")
@@ -359,9 +385,15 @@ def _problem_specs(given: Any, probs: list) -> list[str]:
 
 
 def _check_options(
-    jobs: Any, progress: Any, timing: Any, resume: bool, output: str | Path | None
-) -> None:
-    """The sweep's options that need nothing else to be checked, checked before anything runs."""
+    jobs: Any, scheduler: Any, progress: Any, timing: Any, resume: bool, output: str | Path | None
+) -> int:
+    """The sweep's options that need nothing else to be checked, checked before anything runs;
+    returns ``jobs`` (1 if not given)."""
+    if jobs is not None and scheduler is not None:
+        raise ValueError(
+            "give `jobs` (local worker processes) or `scheduler` (a dask cluster), not both."
+        )
+    jobs = 1 if jobs is None else jobs
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"`jobs` must be a positive integer, got {jobs!r}.")
     if progress is not None and not callable(progress):
@@ -374,11 +406,17 @@ def _check_options(
             )
     if resume and output is None:
         raise ValueError("`resume` needs `output`, the directory of the run to continue.")
+    return jobs
 
 
-def _run_info(ctx: Context, stored: Mapping[str, Any], config: dict, jobs: int) -> dict:
+def _run_info(
+    ctx: Context, stored: Mapping[str, Any], config: dict, jobs: int, client: Any = None
+) -> dict:
     """``run.json`` of a running sweep (a resumed run keeps its id and start; its
-    ``provenance`` is that of the code running now, :func:`diffbench.provenance.provenance`)."""
+    ``provenance`` is that of the code running now, :func:`diffbench.provenance.provenance`).
+    ``scheduler`` is the dask scheduler's address (None: a local run), and ``jobs`` then says
+    where the accuracy tasks ran."""
+    scheduler = describe_scheduler(client)
     return {
         "run_id": ctx.run_id,
         "started": stored.get("started") or datetime.now(UTC).isoformat(timespec="seconds"),
@@ -388,7 +426,8 @@ def _run_info(ctx: Context, stored: Mapping[str, Any], config: dict, jobs: int) 
         "provenance": provenance(),
         "config": config,
         "status": "running",
-        "jobs": jobs,
+        "jobs": jobs if scheduler is None else f"dask cluster at {scheduler}",
+        "scheduler": scheduler,
     }
 
 

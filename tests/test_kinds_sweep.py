@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import methods
@@ -247,3 +248,16 @@ def test_a_mixed_table_keeps_the_gradient_report_and_adds_the_kind_sections(tmp_
     assert "step_seed-square.png" in figures and "kind_step_rosenbrock-hessian-2.png" in figures
     assert "step_rosenbrock-hessian-2.png" not in figures
     assert "kind_step_seed-square.png" not in figures
+
+
+def test_kind_tasks_run_on_a_dask_cluster_as_in_process(run):
+    distributed = pytest.importorskip("distributed")
+    _, df = run
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as lc:  # fmt: skip
+        with distributed.Client(lc, timeout=60) as client:
+            remote = sweep(METHODS, PROBLEMS, kinds=KINDS, cost=False, scheduler=client)
+    cols = ["key", "status", "rel_error", "nfev", "asymmetry", "derivative_kind", "deriv"]
+    a = df[cols].sort_values("key").reset_index(drop=True)
+    b = remote[cols].sort_values("key").reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)

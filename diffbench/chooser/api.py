@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from methods import Method
+from methods import Method, get_method, method_class
 from methods.capabilities import Need
 from methods.functions import has_expression
+from methods.parallel import Workers, check_workers, is_serial
 from methods.validation import check_point, check_positive_int, check_positive_real
 
 from . import text
@@ -71,6 +72,7 @@ class _Inputs:
     candidates: list[tuple[type[Method], dict]]
     has_expr: bool
     time_limit: float
+    workers: Workers = 1
 
 
 def _check_inputs(
@@ -82,6 +84,7 @@ def _check_inputs(
     reference: Any,
     methods: Any,
     time_limit: Any,
+    workers: Any = 1,
 ) -> _Inputs:
     """Every argument of :func:`choose` checked (a Problem stands for its function)."""
     from ..problems import Problem
@@ -113,7 +116,34 @@ def _check_inputs(
             f"({', '.join(map(str, f.symbols))})."
         )
     limit = math.inf if time_limit is None else check_positive_real("time_limit", time_limit)
-    return _Inputs(f, x, target, budget, given_noise, reference, candidates, has_expr, limit)
+    workers = check_workers(workers)
+    return _Inputs(
+        f, x, target, budget, given_noise, reference, candidates, has_expr, limit, workers
+    )
+
+
+def _with_workers(
+    candidates: list[tuple[type[Method], dict]], workers: Workers, vectorized: bool
+) -> list[tuple[type[Method], dict]]:
+    """The candidates, ``workers`` set on those that take it (unless ``f`` takes arrays of
+    points: a vectorized ``f`` gets its points in one call, with ``workers=1``)."""
+    if is_serial(workers) or vectorized:
+        return candidates
+    return [
+        (cls, {**v, "workers": workers} if "workers" in cls._setting_names else v)
+        for cls, v in candidates
+    ]
+
+
+def _without_runtime(c: Candidate) -> Candidate:
+    """A candidate as the recommendation states it: settings that never change the values
+    (``workers``) left out of its settings, label and code, so ``workers`` changes none."""
+    runtime = set(method_class(c.name).runtime_settings)
+    if not runtime & set(c.settings):
+        return c
+    settings = {k: v for k, v in c.settings.items() if k not in runtime}
+    code = text.call_code(c.name, settings, c.step) if c.code else c.code
+    return replace(c, settings=settings, code=code, label=get_method(c.name, **settings).label)
 
 
 def _probe(inp: _Inputs, meter: Meter) -> tuple[Context, NoiseLevel, float, VectorizedProbe]:
@@ -174,7 +204,8 @@ def _measure(
     ctx: Context, inp: _Inputs, ref: Reference | None
 ) -> tuple[list[Candidate], Context, DualProbe, list[str]]:
     """Every candidate measured; the final context (with the reference); the dual probe; notes."""
-    rows, fixed, step_methods, dual = build_and_run(ctx, inp.candidates)
+    candidates = _with_workers(inp.candidates, inp.workers, ctx.vectorized)
+    rows, fixed, step_methods, dual = build_and_run(ctx, candidates)
     if ref is None:
         pool, pool_dual = reference_pool(ctx, fixed, step_methods)
         ref = consensus(pool, ctx.complex_ok)
@@ -191,7 +222,7 @@ def _measure(
     # the sweeps in a fixed order, cheapest first: what the time limit leaves goes to them
     probed.sort(key=lambda p: 0 if p[1].estimate is None else p[1].estimate.nfev)
     rows += [measure_step(method, ctx, probe, arg) for method, probe, arg in probed]
-    return rows, ctx, dual, notes
+    return [_without_runtime(r) for r in rows], ctx, dual, notes
 
 
 def choose(
@@ -205,6 +236,7 @@ def choose(
     methods: Sequence[Any] | None = None,
     time_limit: float | None = DEFAULT_TIME_LIMIT,
     progress: bool = True,
+    workers: Workers = 1,
 ) -> Choice:
     """Measure every applicable method on ``f`` at ``x`` and recommend one for production use.
 
@@ -240,6 +272,15 @@ def choose(
         and reported) as the evaluations left allow. A fast ``f`` never reaches it.
     progress : bool, default True
         Print what is being measured on stderr once a run lasts more than a few seconds.
+    workers : int or map-like callable, default 1
+        Evaluate ``f`` at the points of one gradient in parallel, for the methods with a
+        ``workers`` setting (finite differences, complex step, Richardson, Ridders,
+        numpy-gradient; see :mod:`methods.parallel`): ``k > 1`` a pool of ``k`` processes
+        (``f`` must then pickle), or a map-like callable. Used in the step sweeps and the final
+        evaluations; the values, and so the ranking, the recommendation and its code, are those
+        of ``workers=1`` (the timing rounds that break ties run serially). Ignored when ``f``
+        takes arrays of points. Evaluations made in worker processes are not counted against
+        ``time_limit``.
 
     Returns
     -------
@@ -274,7 +315,7 @@ def choose(
     >>> choice.code
     'get_method("dual").gradient(f, x)'
     """
-    inp = _check_inputs(f, x, target, budget, noise, reference, methods, time_limit)
+    inp = _check_inputs(f, x, target, budget, noise, reference, methods, time_limit, workers)
     meter = Meter(inp.f, wrap=not inp.has_expr, progress=progress)
     try:
         return _choose(inp, meter)

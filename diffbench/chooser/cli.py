@@ -95,6 +95,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--methods", metavar="NAMES", help="only these registered methods, comma-separated"
     )
+    p.add_argument(
+        "--workers",
+        metavar="N",
+        default="1",
+        help="evaluate f at a gradient's points in N processes, for the methods with a workers "
+        "setting (finite differences, complex step, Richardson, Ridders, numpy-gradient), in the "
+        "step sweeps and final evaluations; f must pickle (--function, --problem or --expr); "
+        "the recommendation is the same as with 1 (default 1)",
+    )
     p.add_argument("--all", action="store_true", help="show every ranked method (default: 15)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     p.set_defaults(handler=run)
@@ -222,10 +231,18 @@ def run(args: argparse.Namespace) -> int:
         limit = _time_limit(getattr(args, "time_limit", "60"))
         only = None if args.methods is None else [m.strip() for m in args.methods.split(",")]
         noise = _noise(args.noise)
+        workers = _positive(getattr(args, "workers", "1"), "--workers", int)
         with contextlib.redirect_stdout(sys.stderr):  # what f prints is not the report
             f, x, setup, title = _load(args)
             choice = choose(
-                f, x, target=target, budget=budget, noise=noise, methods=only, time_limit=limit
+                f,
+                x,
+                target=target,
+                budget=budget,
+                noise=noise,
+                methods=only,
+                time_limit=limit,
+                workers=workers,
             )
     except (ValueError, TypeError, LookupError, ArithmeticError, RuntimeError, OSError) as exc:
         hint = ""
