@@ -142,6 +142,13 @@ def _add_run(subparsers: Any) -> None:
         "writes DIR; the timing pass stays serial here. Not with --jobs",
     )
     p.add_argument("--no-cost", action="store_true", help="skip the timing pass")
+    p.add_argument(
+        "--kinds",
+        metavar="KINDS",
+        help="what to differentiate, comma-separated: gradient, jacobian, hessian, derivative, "
+        "or all (default gradient only: the others add minutes; they run on the problems of "
+        "diffbench.battery_kinds, which --problems may name)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(handler=_run)
 
@@ -200,6 +207,7 @@ def _run(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             cost=False if args.no_cost else None,
             progress=_Progress(args.quiet),
+            kinds=args.kinds,
         )
     except KeyboardInterrupt:
         print(

@@ -24,6 +24,7 @@ __all__ = [
     "resolve_methods",
     "cannot_apply",
     "distinct_grid_forms",
+    "computes",
 ]
 
 
@@ -96,17 +97,23 @@ class MethodConfig:
         """The ``label`` of its rows: grid-form rows leave out settings of the point form only."""
         return self.label if form == "point" else self.grid_label
 
-    def columns(self, form: str = "point") -> dict[str, Any]:
+    def columns(
+        self, form: str = "point", derivative_kind: str = "gradient", deriv: int | None = None
+    ) -> dict[str, Any]:
         """The columns of a results row that describe this configuration in ``form``.
 
         The method's declared capabilities (:func:`diffbench.schema.method_columns`), the
-        ``schema_version``, ``form`` (``"point"`` or ``"grid"``), ``label`` (see
-        :meth:`row_label`), ``settings``, ``order`` and ``theoretical_step``.
+        ``schema_version``, ``form`` (``"point"`` or ``"grid"``), what is differentiated
+        (``derivative_kind``, default ``"gradient"``, and ``deriv``, the order k of a
+        ``derivative`` row), ``label`` (see :meth:`row_label`), ``settings``, ``order`` and
+        ``theoretical_step``.
         """
         return {
             **method_columns(self.cls),
             "schema_version": SCHEMA_VERSION,
             "form": form,
+            "derivative_kind": derivative_kind,
+            "deriv": deriv,
             "label": self.row_label(form),
             "settings": self.settings_json,
             "order": self.order,
@@ -226,3 +233,18 @@ def distinct_grid_forms(configs: Iterable[MethodConfig]) -> list[MethodConfig]:
             seen.add(key)
             out.append(c)
     return out
+
+
+def computes(config: MethodConfig, derivative_kind: str, deriv: int = 1) -> bool:
+    """Whether ``config``'s method declares ``derivative_kind`` (a ``derivative`` of order
+    ``deriv`` also needs ``deriv <= max_deriv``).
+
+    Examples
+    --------
+    >>> [c] = resolve_methods(["hyper-dual"])
+    >>> computes(c, "hessian"), computes(c, "derivative", 2), computes(c, "derivative", 3)
+    (True, True, False)
+    """
+    if derivative_kind not in getattr(config.cls, "derivative_kinds", ("gradient",)):
+        return False
+    return derivative_kind != "derivative" or deriv <= int(getattr(config.cls, "max_deriv", 1))

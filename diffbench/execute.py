@@ -24,7 +24,14 @@ from typing import Any
 import numpy as np
 
 from .configs import MethodConfig
-from .measure import Measurement, measure_gradient, measure_grid, one_line, sample_grid
+from .measure import (
+    Measurement,
+    measure_gradient,
+    measure_grid,
+    measure_kind,
+    one_line,
+    sample_grid,
+)
 from .plan import Task
 from .schema import Status
 from .steps import step_at
@@ -223,11 +230,39 @@ def _run_cost(ctx: Context, task: Task) -> list[dict]:
     return [row]
 
 
+def _run_kind(ctx: Context, task: Task) -> list[dict]:
+    """A Jacobian, Hessian or k-th derivative sweep of one configuration on one problem of
+    :mod:`diffbench.battery_kinds` (:func:`diffbench.measure.measure_kind`), or its skip row."""
+    (config,) = task.configs
+    prob, kind, deriv = task.problem, task.derivative_kind, task.deriv
+    base = dict(_base_row(ctx, task, config), **config.columns("point", kind, deriv))
+    if task.reason:
+        key = measurement_key("accuracy", prob.name, None, config.label, None, None, "point",
+                              kind, deriv)  # fmt: skip
+        return [dict(base, key=key, status=Status.SKIPPED.value, message=task.reason)]
+    f = prob.function()
+    method, failed = _build(config)
+    rows = []
+    for i, point in enumerate(prob.points):
+        x = np.asarray(point, dtype=float)
+        for t in task.steps:
+            h = None if t is None else step_at(t, x)
+            row = dict(base, point=i, point_values=point_text(point), step_rel=t,
+                       step=None if h is None else float(np.max(h)))  # fmt: skip
+            row["key"] = measurement_key("accuracy", prob.name, i, config.label, t, None,
+                                         "point", kind, deriv)  # fmt: skip
+            truth = task.truths[i]
+            m = failed or measure_kind(method, kind, f, x, truth, step=h, deriv=deriv)
+            rows.append(_with(row, m))
+    return rows
+
+
 _RUNNERS: dict[str, Callable[[Context, Task], list[dict]]] = {
     "point": _run_point,
     "grid": _run_grid,
     "skip": _run_skip,
     "cost": _run_cost,
+    "kind": _run_kind,
 }
 
 

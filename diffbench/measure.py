@@ -31,13 +31,14 @@ import numpy as np
 
 from methods.counting import CountedFunction
 
-from .metrics import gradient_error
+from .metrics import asymmetry, gradient_error, matrix_error
 from .schema import Status
 
 __all__ = [
     "Measurement",
     "GridSample",
     "measure_gradient",
+    "measure_kind",
     "sample_grid",
     "measure_grid",
     "edge_mask",
@@ -102,6 +103,8 @@ class Measurement:
         Evaluations of ``f``, counted; None when nothing was counted (the method raised).
     message : str
         Why the status is not ``ok`` (empty otherwise).
+    asymmetry : float
+        Of a Hessian estimate, :func:`diffbench.metrics.asymmetry`; NaN otherwise.
     value : numpy.ndarray or None
         The estimate: the gradient (shape ``(n,)``) at a point, the gradients at the region's
         nodes (shape ``(m, n)``) on a grid; None if the method raised.
@@ -121,6 +124,7 @@ class Measurement:
     error_estimate: float = math.nan
     nfev: int | None = None
     message: str = ""
+    asymmetry: float = math.nan
     value: np.ndarray | None = field(default=None, compare=False, repr=False)
     estimate: Any = field(default=None, compare=False, repr=False)
     exception: BaseException | None = field(default=None, compare=False, repr=False)
@@ -146,6 +150,7 @@ class Measurement:
             "error_estimate": self.error_estimate,
             "nfev": self.nfev,
             "message": self.message,
+            "asymmetry": self.asymmetry,
         }
 
 
@@ -193,7 +198,15 @@ def measure_gradient(
         except Exception as exc:
             return Measurement(Status.ERROR, message=one_line(exc), exception=exc)
     value = np.asarray(est.value, dtype=float)
-    common = dict(
+    return _scored(est, value, caught, truth, gradient_error, "coordinates")
+
+
+def _scored(
+    est: Any, value: np.ndarray, caught: Sequence, truth: Any, score: Any, what: str, **extra: Any
+) -> Measurement:
+    """The measurement of an estimate: ``non-finite`` if ``value`` has NaN ``what`` (quoting the
+    first warning caught), else ``ok`` with ``score(value, truth)`` as errors (if a truth)."""
+    common: dict[str, Any] = dict(
         step_used=_largest(est.step),
         error_estimate=_largest(est.error_estimate),
         nfev=est.nfev,
@@ -203,12 +216,102 @@ def measure_gradient(
     if np.any(np.isnan(value)):
         bad = int(np.isnan(value).sum())
         why = first_warning(caught) or "the method returned NaN"
-        message = f"{bad} of {value.size} coordinates NaN; {why}"
+        message = f"{bad} of {value.size} {what} NaN; {why}"
         return Measurement(Status.NONFINITE, message=message, **common)
+    common.update(extra)
     if truth is None:
         return Measurement(Status.OK, **common)
-    absolute, relative = gradient_error(value, truth)
+    absolute, relative = score(value, truth)
     return Measurement(Status.OK, abs_error=absolute, rel_error=relative, **common)
+
+
+def _call_kind(
+    method: Any, derivative_kind: str, f: Any, x: Any, step: Any, deriv: Any, sparsity: Any
+) -> Any:
+    if derivative_kind == "jacobian":
+        return method.jacobian(f, np.asarray(x, dtype=float), step=step, sparsity=sparsity)
+    if derivative_kind == "hessian":
+        return method.hessian(f, np.asarray(x, dtype=float), step=step)
+    if isinstance(step, np.ndarray):
+        step = float(step.reshape(-1)[0])
+    return method.derivative(f, float(np.reshape(x, -1)[0]), step=step, deriv=deriv)
+
+
+def measure_kind(
+    method: Any,
+    derivative_kind: str,
+    f: Any,
+    x: Any,
+    truth: Any = None,
+    *,
+    step: Any = None,
+    deriv: int | None = None,
+    sparsity: Any = None,
+) -> Measurement:
+    """One Jacobian, Hessian or k-th derivative of ``f`` at ``x`` by ``method``, scored.
+
+    The rules of :func:`measure_gradient`, with the error of
+    :func:`diffbench.metrics.matrix_error` (max-norm over the entries, relative to the largest
+    true entry) and, for a Hessian, its :func:`~diffbench.metrics.asymmetry`.
+
+    Parameters
+    ----------
+    method : methods.Method
+        A method that declares ``derivative_kind`` in its ``derivative_kinds``.
+    derivative_kind : {"gradient", "jacobian", "hessian", "derivative"}
+        What is measured (``"gradient"`` is :func:`measure_gradient`).
+    f : callable
+        The function: R^n -> R^m (Jacobian), R^n -> R (Hessian), a scalar function of a scalar
+        (derivative).
+    x : array_like or float
+        The point (a float, or an array of one value, for a derivative).
+    truth : array_like or float, optional
+        The exact Jacobian ``(m, n)``, Hessian ``(n, n)`` or k-th derivative.
+    step : float or array_like, optional
+        Passed as given (a derivative takes the first value of an array); None: the method's.
+    deriv : int, optional
+        The order k of a ``derivative`` (required for it).
+    sparsity : scipy.sparse matrix, optional
+        The Jacobian's sparsity pattern (``jacobian(..., sparsity=...)``).
+
+    Returns
+    -------
+    Measurement
+        ``value`` is the estimate as a dense array (a derivative: shape ``()``).
+
+    Examples
+    --------
+    >>> import numpy as np, methods
+    >>> m = measure_kind(methods.get_method("central"), "derivative", np.exp, 0.0, 1.0,
+    ...                  step=1e-3, deriv=2)
+    >>> str(m.status), m.nfev, m.rel_error < 1e-6
+    ('ok', 3, True)
+    >>> h = measure_kind(methods.get_method("hyper-dual"), "hessian",
+    ...                  lambda v: v[0] ** 2 * v[1], [1.0, 2.0], [[4.0, 2.0], [2.0, 0.0]])
+    >>> h.rel_error, h.asymmetry
+    (0.0, 0.0)
+    """
+    if derivative_kind == "gradient":
+        return measure_gradient(method, f, x, truth, step=step)
+    if derivative_kind not in ("jacobian", "hessian", "derivative"):
+        raise ValueError(
+            "`derivative_kind` must be gradient, jacobian, hessian or derivative, got "
+            f"{derivative_kind!r}."
+        )
+    if derivative_kind == "derivative" and deriv is None:
+        raise ValueError("`deriv` is required for a derivative measurement.")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            est = _call_kind(method, derivative_kind, f, x, step, deriv, sparsity)
+        except Exception as exc:
+            return Measurement(Status.ERROR, message=one_line(exc), exception=exc)
+    raw = est.value.toarray() if hasattr(est.value, "toarray") else est.value
+    value = np.asarray(np.nan if raw is None else raw, dtype=float)
+    extra = {}
+    if derivative_kind == "hessian" and not np.any(np.isnan(value)):
+        extra["asymmetry"] = asymmetry(value)
+    return _scored(est, value, caught, truth, matrix_error, "entries", **extra)
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,6 +9,12 @@
 * Problems of more than :data:`HIGH_DIM` variables are measured for cost only.
 * **Cost**: every configuration at the first point of every problem, default step.
 
+* **Jacobians, Hessians, k-th derivatives** (:func:`plan_kinds`, problems of
+  :mod:`diffbench.battery_kinds`): the configurations whose method declares the kind (and, for a
+  k-th derivative, ``max_deriv >= k``), every point, at the method's default step and, for step
+  methods, at every relative step; problems of more than :data:`KIND_MAX_DIM` variables are
+  skipped. Methods that do not declare a kind get no rows for it.
+
 What cannot run (not available, needs an expression the problem lacks, too many variables)
 becomes a ``skip`` task whose rows say why. Nothing here depends on a method's name: it follows
 from a configuration's ``kind``, ``needs``, ``availability()`` and ``variants()``.
@@ -21,11 +27,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .configs import MethodConfig, cannot_apply, distinct_grid_forms
+from .configs import MethodConfig, cannot_apply, computes, distinct_grid_forms
+from .schema import DERIVATIVE_KINDS
 from .steps import MAX_GRID_DIM, StepRange, steps_for
 from .store import measurement_key
 
-__all__ = ["HIGH_DIM", "Task", "plan_accuracy", "plan_cost", "exact_gradients"]
+__all__ = [
+    "HIGH_DIM",
+    "KIND_MAX_DIM",
+    "Task",
+    "plan_accuracy",
+    "plan_cost",
+    "exact_gradients",
+    "check_kinds",
+    "split_problems",
+    "kind_problems",
+    "plan_kinds",
+    "exact_kind_truths",
+]
 
 #: Problems with more variables than this are measured for cost only, not swept: on
 #: rosenbrock-1000 one central difference takes ~10 s, the sympy gradient ~2 min (measured).
@@ -37,9 +56,12 @@ class Task:
     """A batch of measurements written together: one configuration on one problem (point
     sweeps, cost, skips) or every grid configuration on one grid of one problem.
 
-    ``what`` is ``"point"``, ``"grid"``, ``"cost"`` or ``"skip"``; ``region`` is ``"point"``
-    except for skipped grid forms (``"interior"``). ``steps`` are relative steps (None: the
-    method's own step), as in the measurement keys.
+    ``what`` is ``"point"``, ``"grid"``, ``"cost"``, ``"skip"`` or ``"kind"`` (a Jacobian,
+    Hessian or k-th derivative sweep of one configuration on one problem of
+    :mod:`diffbench.battery_kinds`; skipped with ``reason`` if that is set); ``region`` is
+    ``"point"`` except for skipped grid forms (``"interior"``). ``steps`` are relative steps
+    (None: the method's own step), as in the measurement keys. ``derivative_kind`` and
+    ``deriv`` say what a ``kind`` task differentiates.
     """
 
     what: str
@@ -52,6 +74,8 @@ class Task:
     measure: str = "accuracy"
     reason: str = ""
     timing: Mapping[str, Any] = field(default_factory=dict)
+    derivative_kind: str = "gradient"
+    deriv: int | None = None
 
     @property
     def form(self) -> str:
@@ -61,6 +85,17 @@ class Task:
     def keys(self) -> list[str]:
         """The measurement keys of the rows this task writes."""
         p = self.problem.name
+        if self.what == "kind":
+            steps = (None,) if self.reason else self.steps
+            points = (None,) if self.reason else range(len(self.problem.points))
+            return [
+                measurement_key(
+                    "accuracy", p, i, c.label, t, None, "point", self.derivative_kind, self.deriv
+                )  # fmt: skip
+                for c in self.configs
+                for i in points
+                for t in steps
+            ]
         if self.what == "skip":
             return [
                 measurement_key(
@@ -172,4 +207,118 @@ def exact_gradients(problems: list[Any]) -> dict[str, tuple]:
         warnings.simplefilter("ignore")
         for prob in problems:
             out[prob.name] = tuple(prob.exact_gradient(p) for p in prob.points)
+    return out
+
+
+#: Largest number of variables of a Jacobian or Hessian problem that is swept: a central
+#: Hessian of n = 100 takes 20 001 evaluations (~2 s) per step, ~4 min per configuration over
+#: the steps; a dense Jacobian of Bratu n = 100, ~0.1 s per step (measured).
+KIND_MAX_DIM = 10
+
+
+def check_kinds(kinds: Any) -> tuple[str, ...]:
+    """What to differentiate, as a tuple in :data:`~diffbench.schema.DERIVATIVE_KINDS` order.
+
+    ``kinds`` is a comma-separated string or an iterable of kinds; ``"all"`` means every kind;
+    None means ``("gradient",)``.
+
+    Examples
+    --------
+    >>> check_kinds("hessian,gradient"), check_kinds(None)
+    (('gradient', 'hessian'), ('gradient',))
+    """
+    if kinds is None:
+        return ("gradient",)
+    items = kinds.split(",") if isinstance(kinds, str) else list(kinds)
+    words = {str(k).strip() for k in items} - {""}
+    if "all" in words:
+        words = (words - {"all"}) | set(DERIVATIVE_KINDS)
+    unknown = sorted(words - set(DERIVATIVE_KINDS))
+    if unknown or not words:
+        raise ValueError(
+            f"`kinds` must name some of {', '.join(DERIVATIVE_KINDS)} (or all), got {kinds!r}."
+        )
+    return tuple(k for k in DERIVATIVE_KINDS if k in words)
+
+
+def split_problems(problems: Any) -> tuple[Any, list[str]]:
+    """Split a problem selection into the gradient problems and the names of problems of
+    :mod:`diffbench.battery_kinds` (a list of strings may mix both; anything else is all
+    gradient problems). The gradient part is None when only kind problems were named."""
+    from .battery_kinds import kind_problem_names
+
+    if isinstance(problems, str):
+        problems = [problems]
+    if not isinstance(problems, list | tuple) or not all(isinstance(p, str) for p in problems):
+        return problems, []
+    names = set(kind_problem_names())
+    kinds = [p for p in problems if p in names]
+    rest = [p for p in problems if p not in names]
+    return (rest or None) if kinds else problems, kinds
+
+
+def kind_problems(kinds: tuple[str, ...], names: list[str] | None = None) -> list[Any]:
+    """The problems of :mod:`diffbench.battery_kinds` of the given kinds (of those ``names``,
+    if given: a named problem of a kind not asked for is an error)."""
+    from .battery_kinds import get_kind_problem, kind_battery
+
+    if not names:
+        return [p for p in kind_battery() if p.kind in kinds]
+    chosen = [get_kind_problem(n) for n in dict.fromkeys(names)]
+    for p in chosen:
+        if p.kind not in kinds:
+            raise ValueError(
+                f"`problems`: {p.name!r} is a {p.kind} problem, but `kinds` is "
+                f"{','.join(kinds)}; add {p.kind} to `kinds` or leave the problem out."
+            )
+    return chosen
+
+
+def plan_kinds(
+    configs: list[MethodConfig],
+    problems: list[Any],
+    steps: StepRange | tuple[float, ...],
+    truths: Mapping[str, tuple],
+) -> list[Task]:
+    """Tasks of the Jacobian, Hessian and k-th derivative sweep (``truths``:
+    :func:`exact_kind_truths`); one ``kind`` task per problem and configuration that computes it."""
+    tasks = []
+    for prob in problems:
+        deriv = prob.deriv if prob.kind == "derivative" else None
+        common = dict(derivative_kind=prob.kind, deriv=deriv)
+        for config in configs:
+            if not computes(config, prob.kind, prob.deriv):
+                continue
+            reason = cannot_apply(config, prob)
+            if prob.dim > KIND_MAX_DIM:
+                reason = (
+                    f"{prob.kind} problems of more than {KIND_MAX_DIM} variables are not swept "
+                    f"(this one has {prob.dim})"
+                )
+            if reason:
+                tasks.append(Task("kind", prob, (config,), reason=reason, **common))
+                continue
+            t = (None, *_kind_steps(config, steps, prob.kind)) if config.kind == "step" else (None,)
+            tasks.append(Task("kind", prob, (config,), steps=t, truths=truths[prob.name], **common))
+    return tasks
+
+
+def _kind_steps(config: MethodConfig, steps: StepRange | tuple, kind: str) -> tuple[float, ...]:
+    """Relative steps of a kind sweep: as for gradients (:func:`steps_for`), but a Hessian or a
+    derivative of order >= 2 takes real differences, so a range is not extended below its end
+    for methods whose first derivatives take smaller steps (the complex step)."""
+    if kind == "jacobian" or not isinstance(steps, StepRange):
+        return steps_for(config, steps)
+    return tuple(steps.steps())
+
+
+def exact_kind_truths(problems: list[Any]) -> dict[str, tuple]:
+    """Exact Jacobians, Hessians or k-th derivatives at every point of every problem of at most
+    :data:`KIND_MAX_DIM` variables (mpmath, once), by problem name."""
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for prob in problems:
+            if prob.dim <= KIND_MAX_DIM:
+                out[prob.name] = tuple(prob.truth(p) for p in prob.points)
     return out

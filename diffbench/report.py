@@ -13,6 +13,9 @@ printed in the report):
   problem's first point; the methods table puts the best error at that same point next to it;
 * failures are counted at the default step (what production gets) and at the best swept step;
 * "smooth" problems: tagged ``smooth`` and not ``noisy``; medians over methods' results use them.
+
+Everything above reads the gradient rows; Jacobians, Hessians and k-th derivatives in the table
+get a section each (:mod:`diffbench.report_kinds`), after the gradient sections.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ import pandas as pd
 
 from . import report_sections as sec
 from .analysis import WRONG, hazard_findings, method_summary, smooth_problems, step_column
+from .analysis_kinds import gradient_rows
 from .figures.registry import save_figures
 from .report_advice import recommendations
+from .report_kinds import kinds_sections
 from .store import RESULTS_FILE, RUN_INFO_FILE, read_results, read_run_info
 
 __all__ = [
@@ -74,18 +79,23 @@ def render_report(
     run_info = run_info or {}
     figures = figures or {}
     base = base or Path(".")
-    summary = method_summary(df)
+    grad = gradient_rows(df)
     relative = step_column(df) == "step_rel"
-    blocks = [
-        *sec.intro(df),
-        *_advice_section(df, summary),
-        *sec.methods_section(summary, smooth_problems(df), relative),
-        *sec.best_section(df, figures, base),
-        *sec.peer_section(summary),
-        *sec.calibration_section(df),
-        *sec.hazard_section(df),
-        *sec.cost_section(figures, base),
-        *sec.problem_figures_section(df, figures, base),
+    blocks = [*sec.intro(df)]
+    if not grad.empty:
+        summary = method_summary(grad)
+        blocks += [
+            *_advice_section(grad, summary),
+            *sec.methods_section(summary, smooth_problems(grad), relative),
+            *sec.best_section(grad, figures, base),
+            *sec.peer_section(summary),
+            *sec.calibration_section(grad),
+            *sec.hazard_section(grad),
+            *sec.cost_section(figures, base),
+            *sec.problem_figures_section(grad, figures, base),
+        ]
+    blocks += [
+        *kinds_sections(df, figures, base),
         *sec.definitions_section(relative),
         *sec.environment_section(df, run_info),
     ]

@@ -39,7 +39,7 @@ import secrets
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,17 @@ from .cluster import connect, describe_scheduler
 from .configs import MethodConfig, resolve_methods
 from .execute import Context, execute, versions
 from .folder_lock import FolderLock
-from .plan import HIGH_DIM, exact_gradients, plan_accuracy, plan_cost
+from .plan import (
+    HIGH_DIM,
+    check_kinds,
+    exact_gradients,
+    exact_kind_truths,
+    kind_problems,
+    plan_accuracy,
+    plan_cost,
+    plan_kinds,
+    split_problems,
+)
 from .problems import resolve_problems
 from .provenance import provenance
 from .steps import (
@@ -113,6 +123,7 @@ def sweep(
     cost: bool | None = None,
     timing: Mapping[str, Any] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    kinds: Any = None,
 ) -> pd.DataFrame:
     """Measure every method configuration on every problem; return the tidy table.
 
@@ -153,7 +164,16 @@ def sweep(
     timing : dict, optional
         Options of :func:`diffbench.timing.time_call` (``target``, ``repeat``, ``budget``).
     progress : callable, optional
-        Called as ``progress(phase, done, total)`` with phase ``"accuracy"`` or ``"cost"``.
+        Called as ``progress(phase, done, total)`` with phase ``"accuracy"``, ``"kinds"`` or
+        ``"cost"``.
+    kinds : str or iterable of str, optional
+        What to differentiate: some of ``gradient, jacobian, hessian, derivative`` (a
+        comma-separated string or a list; ``"all"``: every kind). Default ``gradient`` only (the
+        other kinds add minutes to a run). Jacobians, Hessians and k-th derivatives are measured
+        on the problems of :mod:`diffbench.battery_kinds` (``problems`` may name them), by the
+        configurations whose method declares the kind, over the same relative steps plus the
+        default step; their rows have ``derivative_kind`` and ``deriv`` set (and ``asymmetry``
+        for Hessians) and no cost rows.
 
     Returns
     -------
@@ -182,29 +202,39 @@ def sweep(
     jobs = _check_options(jobs, scheduler, progress, timing, resume, output)
     out_dir = None if output is None else Path(output)
     stored: dict[str, Any] = read_run_info(out_dir) if resume and out_dir is not None else {}
-    given = {"methods": methods, "problems": problems, "steps": steps, "grid_sizes": grid_sizes}
+    given = {
+        "methods": methods,
+        "problems": problems,
+        "steps": steps,
+        "grid_sizes": grid_sizes,
+        "kinds": kinds,
+    }
     args = _with_stored(given, stored.get("config", {}))
     configs = resolve_methods(args["methods"])
-    probs = resolve_problems(args["problems"])
+    kind_list = check_kinds(args["kinds"])
+    probs, kprobs = _problems_of_kinds(args["problems"], kind_list)
     if not configs:
         raise ValueError("`methods` selects no method; nothing was run or written.")
-    if not probs:
+    if not probs and not kprobs:
         raise ValueError("`problems` selects no problem; nothing was run or written.")
     step_spec = check_steps(args["steps"])
     sizes = check_grid_sizes(args["grid_sizes"])
     config_json = {
         "methods": [c.spec() for c in configs],
-        "problems": _problem_specs(args["problems"], probs),
+        "problems": _problem_specs(args["problems"], [*probs, *kprobs]),
         "steps": steps_to_json(step_spec),
         "grid_sizes": {str(k): list(v) for k, v in sizes.items()},
         "cost": stored.get("config", {}).get("cost", True) if cost is None else bool(cost),
+        "kinds": list(kind_list),
     }
     if resume:
         _check_resumable(out_dir, stored.get("config", {}), config_json, given, cost)
     # a cluster is connected before anything is written: an unreachable one changes no file
     client, own_client = connect(scheduler) if scheduler is not None else (None, False)
     try:
-        work = _Work(configs, probs, step_spec, sizes, config_json, timing, jobs, progress, client)
+        work = _Work(
+            configs, probs, step_spec, sizes, config_json, timing, jobs, progress, client, kprobs
+        )
         if out_dir is None:
             collected: list[dict] = []
             _measure(work, Context(_new_run_id(), versions()), collected.extend, set())
@@ -230,6 +260,16 @@ class _Work:
     jobs: int
     progress: Callable[[str, int, int], None] | None
     client: Any = None  # a distributed.Client: the accuracy tasks run on its cluster
+    kind_problems: list = field(default_factory=list)
+
+
+def _problems_of_kinds(given: Any, kinds: tuple[str, ...]) -> tuple[list, list]:
+    """The gradient problems and the problems of :mod:`diffbench.battery_kinds` to measure."""
+    gradient_part, kind_names = split_problems(given)
+    others = tuple(k for k in kinds if k != "gradient")
+    kprobs = kind_problems(others, kind_names) if others or kind_names else []
+    wanted = "gradient" in kinds and (gradient_part is not None or not kind_names)
+    return (resolve_problems(gradient_part) if wanted else []), kprobs
 
 
 def _sweep_into(out_dir: Path, resume: bool, stored: dict[str, Any], work: _Work) -> pd.DataFrame:
@@ -278,6 +318,10 @@ def _measure(work: _Work, ctx: Context, write: Callable[[list[dict]], Any], done
     truths = exact_gradients(work.problems)
     plan = plan_accuracy(work.configs, work.problems, work.steps, work.grid_sizes, truths)
     execute(todo(plan), ctx, work.jobs, sink, work.progress, "accuracy", client=work.client)
+    if work.kind_problems:
+        exact = exact_kind_truths(work.kind_problems)
+        kind_plan = plan_kinds(work.configs, work.kind_problems, work.steps, exact)
+        execute(todo(kind_plan), ctx, work.jobs, sink, work.progress, "kinds", client=work.client)
     if work.config_json["cost"]:
         costs = todo(plan_cost(work.configs, work.problems, truths, timing_opts))
         execute(costs, ctx, 1, sink, work.progress, "cost")
@@ -289,6 +333,7 @@ _RESUME_KEYS = {
     "problems": "problems",
     "steps": "steps",
     "grid_sizes": "grid sizes",
+    "kinds": "kinds",
 }
 
 

@@ -25,11 +25,12 @@ __all__ = [
     "MEASURES",
     "REGIONS",
     "FORMS",
+    "DERIVATIVE_KINDS",
     "method_columns",
 ]
 
 #: Version of the table layout. Bump it whenever a column is added, removed or changes meaning.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class Status(StrEnum):
@@ -51,6 +52,11 @@ REGIONS = ("point", "interior", "edge")
 #: ``point``: the method was called at a point (``gradient``); ``grid``: on sampled values
 #: (``grid_gradient``), scored over the grid's nodes.
 FORMS = ("point", "grid")
+#: What a row differentiates (the ``derivative_kind`` column): a gradient of f: R^n -> R, a
+#: Jacobian of f: R^n -> R^m, a Hessian, or the k-th derivative of a scalar function (k in the
+#: ``deriv`` column). Every row of a gradient sweep says ``gradient``. (The ``kind`` column is
+#: the method's kind: step, exact, adaptive or grid.)
+DERIVATIVE_KINDS = ("gradient", "jacobian", "hessian", "derivative")
 
 #: Column name -> type: "str", "int" (nullable), "float" or "bool" (nullable).
 SCHEMA: dict[str, str] = {
@@ -69,6 +75,8 @@ SCHEMA: dict[str, str] = {
     "family": "str",
     "kind": "str",
     "form": "str",
+    "derivative_kind": "str",
+    "deriv": "int",
     "needs": "str",
     "black_box": "bool",
     "noise_linear": "bool",
@@ -85,6 +93,7 @@ SCHEMA: dict[str, str] = {
     "abs_error": "float",
     "rel_error": "float",
     "error_estimate": "float",
+    "asymmetry": "float",
     "nfev": "int",
     "time": "float",
     "time_number": "int",

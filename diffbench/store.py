@@ -28,7 +28,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .schema import COLUMNS, FORMS, MEASURES, REGIONS, SCHEMA, SCHEMA_VERSION, STATUSES
+from .schema import (
+    COLUMNS,
+    DERIVATIVE_KINDS,
+    FORMS,
+    MEASURES,
+    REGIONS,
+    SCHEMA,
+    SCHEMA_VERSION,
+    STATUSES,
+)
 
 __all__ = [
     "COLUMNS",
@@ -77,15 +86,22 @@ def measurement_key(
     step: float | None,
     grid_size: int | None,
     region: str,
+    derivative_kind: str = "gradient",
+    deriv: int | None = None,
 ) -> str:
     """The identity of one measurement, unique within a run.
 
-    Steps are written with ``repr`` (round-trips a float exactly); missing parts are empty.
+    Steps are written with ``repr`` (round-trips a float exactly); missing parts are empty. A
+    measurement of anything but a gradient ends with its ``derivative_kind`` (and ``:k`` for a
+    k-th derivative); gradient keys are left as they were.
 
     Examples
     --------
     >>> measurement_key("accuracy", "runge", 0, "central(order=2)", 1e-05, None, "point")
     'accuracy|runge|0|central(order=2)|1e-05||point'
+    >>> measurement_key("accuracy", "runge-d3", 0, "complex-step", None, None, "point",
+    ...                 "derivative", 3)
+    'accuracy|runge-d3|0|complex-step|||point|derivative:3'
     """
     parts = [
         measure,
@@ -96,6 +112,8 @@ def measurement_key(
         "" if grid_size is None else str(int(grid_size)),
         region,
     ]
+    if derivative_kind != "gradient":
+        parts.append(derivative_kind if deriv is None else f"{derivative_kind}:{int(deriv)}")
     return "|".join(parts)
 
 
@@ -241,6 +259,13 @@ def _parse(lines: list[str], source: str) -> pd.DataFrame:
         if bad.any():
             first = int(np.flatnonzero(bad.to_numpy())[0])
             raise _corrupt(source, first + 2, f"unknown {name} {df[name].iloc[first]!r}")
+    bad = (
+        df["derivative_kind"].notna() & ~df["derivative_kind"].isin([*DERIVATIVE_KINDS, ""])
+    ).to_numpy()
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        what = df["derivative_kind"].iloc[first]
+        raise _corrupt(source, first + 2, f"unknown derivative_kind {what!r}")
     bad = (df["form"].notna() & ~df["form"].isin([*FORMS, ""])).to_numpy()
     if bad.any():
         first = int(np.flatnonzero(bad)[0])

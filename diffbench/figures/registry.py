@@ -14,9 +14,11 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..analysis_kinds import gradient_rows, kinds_present
 from ..schema import Status
 from .cost import plot_cost_accuracy
 from .grid import plot_error_vs_grid
+from .kinds import plot_kind_error_vs_step
 from .overview import plot_overview
 from .step import plot_error_vs_step
 from .style import Style, figure_name, method_styles
@@ -47,9 +49,13 @@ class FigureSpec:
         File name; ``{problem}`` is replaced by :func:`figure_name` of the problem.
     section : str
         Where the report embeds it: ``overview`` (after the table of best errors), ``cost``
-        (the cost section) or ``problem`` (under the problem's heading).
+        (the cost section), ``problem`` (under the problem's heading) or ``kinds`` (the section
+        of the problem's derivative kind).
     applies : callable
         ``applies(df, problem)``: whether the table has something to draw.
+    rows : {"gradient", "kinds"}
+        Which rows it is drawn from: the gradient rows (:func:`diffbench.analysis_kinds.
+        gradient_rows`) or the whole table (figures of Jacobians, Hessians, derivatives).
     """
 
     name: str
@@ -59,6 +65,11 @@ class FigureSpec:
     pattern: str
     section: str
     applies: Applies
+    rows: str = "gradient"
+
+    def table(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The rows of ``df`` this figure is drawn from."""
+        return gradient_rows(df) if self.rows == "gradient" else df
 
     def filename(self, problem: str | None = None) -> str:
         """The file name of the figure (of ``problem`` for a per-problem figure).
@@ -116,7 +127,23 @@ FIGURES: tuple[FigureSpec, ...] = (
         "cost",
         lambda df, problem: bool((df["measure"] == "cost").any()),
     ),
+    FigureSpec(
+        "kind-step",
+        lambda df, problem, styles: plot_kind_error_vs_step(df, problem, styles=styles),
+        True,
+        "Error against step, with theory slopes",
+        "kind_step_{problem}.png",
+        "kinds",
+        lambda df, problem: _has_kind_rows(df, problem),
+        rows="kinds",
+    ),
 )
+
+
+def _has_kind_rows(df: pd.DataFrame, problem: str | None) -> bool:
+    ran = _ran(df, problem)
+    kinds = ran["derivative_kind"] if "derivative_kind" in ran else pd.Series(dtype=object)
+    return bool(kinds.isin(kinds_present(df)).any())
 
 
 def figure_spec(name: str) -> FigureSpec:
@@ -147,7 +174,7 @@ def save_figures(
     -------
     dict
         Figure name -> written paths (``{"step": [...], "grid": [...], "overview": [...],
-        "cost": [...]}``).
+        "cost": [...], "kind-step": [...]}``).
     """
     out_dir = Path(directory)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -161,8 +188,9 @@ def save_figures(
     ]
     jobs += [(spec, None) for spec in FIGURES if not spec.per_problem]
     for spec, problem in jobs:
-        if spec.applies(df, problem):
+        table = spec.table(df)
+        if spec.applies(table, problem):
             path = out_dir / spec.filename(problem)
-            spec.draw(df, problem, styles).savefig(path, dpi=dpi)
+            spec.draw(table, problem, styles).savefig(path, dpi=dpi)
             written[spec.name].append(path)
     return written

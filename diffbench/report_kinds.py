@@ -1,0 +1,135 @@
+"""The report's sections on Jacobians, Hessians and k-th derivatives: one per kind in the table.
+
+Each section has a methods table (best and default-step errors, both at each problem's first
+point: :mod:`diffbench.analysis_kinds`), a table of best errors per problem (worst over the
+points), the default-step failures, and the error-against-step figures of its problems (the
+registry's ``kinds`` section, with theory slopes).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .analysis_base import WRONG
+from .analysis_kinds import (
+    KIND_TITLES,
+    kind_best,
+    kind_defaults,
+    kind_rows,
+    kind_summary,
+    kinds_present,
+)
+from .report_sections import Figures, embedded_figures
+from .text import fmt_count, fmt_number, markdown_table
+
+__all__ = ["kinds_sections", "kind_section"]
+
+#: What each kind's section says it measures, and its rounding slope.
+_WHAT = {
+    "jacobian": "Jacobians of maps R^n -> R^m (problems of `diffbench.battery_kinds`); "
+    "rounding error grows like eps/h",
+    "hessian": "Hessians of f: R^n -> R; rounding error grows like eps/h^2; the methods table "
+    "also gives the largest asymmetry max|H - H^T| / max|H| at the default step",
+    "derivative": "k-th derivatives (k = 2, 3, 4) of the one-dimensional battery; rounding "
+    "error grows like eps/h^k",
+}
+
+
+def _methods_table(summary: pd.DataFrame, hessian: bool) -> str:
+    header = ["method", "kind", "order", "problems", "best error", "default-step error",
+              "nfev (default)", "failures: default step"]  # fmt: skip
+    if hessian:
+        header.insert(6, "asymmetry")
+    rows = []
+    for _, r in summary.iterrows():
+        row = [
+            f"`{r['label']}`",
+            str(r["kind"]),
+            "-" if pd.isna(r["order"]) else str(int(r["order"])),
+            str(r["problems"]),
+            fmt_number(r["median_best_error"]),
+            fmt_number(r["median_default_error"]),
+            fmt_count(r["median_nfev"]),
+            f"{r['default_failures']}",
+        ]
+        if hessian:
+            row.insert(6, fmt_number(r["max_asymmetry"]))
+        rows.append(row)
+    return markdown_table(header, rows)
+
+
+def _best_table(rows: pd.DataFrame) -> str:
+    best = kind_best(rows)
+    best = best[~best["skipped"]]
+    labels = list(dict.fromkeys(best["label"]))
+    problems = list(dict.fromkeys(best["problem"]))
+    cells = {(r["label"], r["problem"]): r for _, r in best.iterrows()}
+    table = []
+    for p in problems:
+        line = [f"`{p}`"]
+        for lab in labels:
+            r = cells.get((lab, p))
+            line.append("" if r is None else "fails" if r["failed"] else
+                        fmt_number(r["best_rel_error"]))  # fmt: skip
+        table.append(line)
+    return markdown_table(["problem", *[f"`{lab}`" for lab in labels]], table)
+
+
+def _failures(rows: pd.DataFrame) -> list[str]:
+    d = kind_defaults(rows)
+    d = d[d["failed"]]
+    if d.empty:
+        return [f"No default-step result failed (every one is finite with an error <= {WRONG:g})."]
+    lines = []
+    for (label, problem), g in d.groupby(["label", "problem"], sort=False):
+        r = g.iloc[0]
+        why = r["message"] if r["status"] != "ok" else f"error {fmt_number(r['rel_error'])}"
+        lines.append(f"- `{label}` on `{problem}` ({len(g)} point(s)): {why}")
+    return [f"Default-step failures (no finite estimate, or an error above {WRONG:g}):",
+            "\n".join(lines)]  # fmt: skip
+
+
+def _skipped(rows: pd.DataFrame) -> list[str]:
+    s = rows[rows["status"] == "skipped"]
+    if s.empty:
+        return []
+    by_reason = s.groupby("message", sort=False)["problem"].unique()
+    return [
+        "Not measured: "
+        + "; ".join(f"{', '.join(f'`{p}`' for p in ps)}: {why}" for why, ps in by_reason.items())
+        + "."
+    ]
+
+
+def kind_section(df: pd.DataFrame, kind: str, figures: Figures, base: Path) -> list[str]:
+    """The Markdown blocks of one kind's section (empty if the table has no rows of it)."""
+    rows = kind_rows(df, kind)
+    if rows.empty:
+        return []
+    summary = kind_summary(rows)
+    blocks = [
+        f"## {KIND_TITLES[kind]}",
+        f"{len(rows)} measurements of {_WHAT[kind]}. Errors are relative max-norm errors over the "
+        "entries against exact SymPy/mpmath values (`diffbench.metrics.matrix_error`). In the "
+        "methods table both errors are at each problem's first point and are medians over the "
+        "problems: the best error over the swept relative steps (smallest 3-step running "
+        "median; exact and adaptive methods: their one value), and the error at the method's "
+        "default step (a failure counts as infinite).",
+        _methods_table(summary, kind == "hessian"),
+        "Best error per problem (worst over its points, each at its own best step):",
+        _best_table(rows),
+        *_failures(rows),
+        *_skipped(rows),
+    ]
+    for problem in dict.fromkeys(rows["problem"]):
+        shown = embedded_figures(figures, "kinds", base, problem)
+        if shown:
+            blocks += [f"### {problem}", *shown]
+    return blocks
+
+
+def kinds_sections(df: pd.DataFrame, figures: Figures, base: Path) -> list[str]:
+    """A section per kind other than ``gradient`` present in the table, in kind order."""
+    return [b for kind in kinds_present(df) for b in kind_section(df, kind, figures, base)]
