@@ -251,10 +251,25 @@ def split_problems(problems: Any) -> tuple[Any, list[str]]:
         problems = [problems]
     if not isinstance(problems, list | tuple) or not all(isinstance(p, str) for p in problems):
         return problems, []
+    if all(_names_a_gradient_problem(p) for p in problems):
+        return problems, []  # the kind battery (Bratu at n = 1000, ...) is not built for nothing
     names = set(kind_problem_names())
     kinds = [p for p in problems if p in names]
     rest = [p for p in problems if p not in names]
     return (rest or None) if kinds else problems, kinds
+
+
+def _names_a_gradient_problem(name: str) -> bool:
+    """Whether ``name`` is a gradient problem (or a ``"module:attr"`` spec, resolved later)."""
+    from .problems import get_problem
+
+    if ":" in name:
+        return True
+    try:
+        get_problem(name)
+    except (ValueError, KeyError):
+        return False
+    return True
 
 
 def kind_problems(kinds: tuple[str, ...], names: list[str] | None = None) -> list[Any]:
