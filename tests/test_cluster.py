@@ -139,11 +139,18 @@ def test_a_killed_worker_loses_no_row(cluster, tmp_path):
             os.kill(pid, signal.SIGKILL)
             killed.append(pid)
 
-    df = sweep(
-        methods, problems, steps=steps, scheduler=lc.scheduler_address, cost=False,
-        output=tmp_path, progress=progress,
-    )  # fmt: skip
+    args = {"steps": steps, "scheduler": lc.scheduler_address, "cost": False, "output": tmp_path}
+    try:
+        df = sweep(methods, problems, progress=progress, **args)
+        reported = False
+    except TasksNotRun:  # dask gave up on a task of the killed worker: named, not half-written
+        reported = True
     assert killed
+    written = pd.read_csv(tmp_path / "results.csv")
+    assert written["key"].is_unique and set(written["key"]) <= set(expected["key"])
+    if reported:  # the issue allows "re-run elsewhere or reported as not run": --resume finishes
+        client.wait_for_workers(1, timeout=120)
+        df = sweep(methods, problems, resume=True, **args)
     written = pd.read_csv(tmp_path / "results.csv")
     assert written["key"].is_unique and set(written["key"]) == set(expected["key"])
     _same_accuracy(expected, df)
