@@ -209,6 +209,40 @@ def sweep(
         "grid_sizes": grid_sizes,
         "kinds": kinds,
     }
+    configs, probs, kprobs, step_spec, sizes, config_json = _resolve(given, stored, cost)
+    if resume:
+        _check_resumable(out_dir, stored.get("config", {}), config_json, given, cost)
+    return _run_or_write(
+        scheduler, out_dir, resume, stored,
+        (configs, probs, step_spec, sizes, config_json, timing, jobs, progress),
+        kprobs,
+    )  # fmt: skip
+
+
+def _run_or_write(
+    scheduler: Any, out_dir: Path | None, resume: bool, stored: dict, parts: tuple, kprobs: list
+) -> pd.DataFrame:
+    """Connect a cluster if asked (before anything is written: an unreachable one changes no
+    file), then measure into memory or, under the folder lock, into ``out_dir``."""
+    client, own_client = connect(scheduler) if scheduler is not None else (None, False)
+    try:
+        work = _Work(*parts, client, kprobs)
+        if out_dir is None:
+            collected: list[dict] = []
+            _measure(work, Context(_new_run_id(), versions()), collected.extend, set())
+            return rows_to_frame(collected)
+        check_writable(out_dir)
+        with FolderLock(out_dir):
+            return _sweep_into(out_dir, resume, stored, work)
+    finally:
+        if own_client:
+            client.close()
+
+
+def _resolve(given: dict[str, Any], stored: Mapping[str, Any], cost: bool | None) -> tuple:
+    """The sweep's selection resolved and checked (options left as None taken from a resumed
+    run's ``run.json``): configurations, gradient and kind problems, steps, grid sizes, and the
+    ``config`` that ``run.json`` records."""
     args = _with_stored(given, stored.get("config", {}))
     configs = resolve_methods(args["methods"])
     kind_list = check_kinds(args["kinds"])
@@ -227,24 +261,7 @@ def sweep(
         "cost": stored.get("config", {}).get("cost", True) if cost is None else bool(cost),
         "kinds": list(kind_list),
     }
-    if resume:
-        _check_resumable(out_dir, stored.get("config", {}), config_json, given, cost)
-    # a cluster is connected before anything is written: an unreachable one changes no file
-    client, own_client = connect(scheduler) if scheduler is not None else (None, False)
-    try:
-        work = _Work(
-            configs, probs, step_spec, sizes, config_json, timing, jobs, progress, client, kprobs
-        )
-        if out_dir is None:
-            collected: list[dict] = []
-            _measure(work, Context(_new_run_id(), versions()), collected.extend, set())
-            return rows_to_frame(collected)
-        check_writable(out_dir)
-        with FolderLock(out_dir):
-            return _sweep_into(out_dir, resume, stored, work)
-    finally:
-        if own_client:
-            client.close()
+    return configs, probs, kprobs, step_spec, sizes, config_json
 
 
 @dataclass(frozen=True)
