@@ -15,7 +15,9 @@ in the writer's process after the accuracy tasks, so timings never run under clu
   it arrives. A worker that dies mid-run loses nothing: dask runs its tasks again on another
   worker; a task dask gives up on (it killed several workers) is reported once every other
   task is in, by :class:`TasksNotRun`, and its rows are not written (``--resume`` runs it
-  again). A task's rows are written together or not at all.
+  again). A task's rows are written together or not at all. Results are gathered one at a time
+  on the calling thread: ``as_completed(..., with_results=True)`` can wait forever with every
+  task finished (dask/distributed#7331), which hung a CI run here.
 """
 
 from __future__ import annotations
@@ -121,14 +123,25 @@ def map_as_completed(client: Any, fn: Callable[[Any], Any], items: Sequence[Any]
     index = {f.key: i for i, f in enumerate(futures)}
     failed: list[tuple[int, str]] = []
     try:
-        # results are gathered by as_completed itself, on the client's event loop (a lost
-        # result -- its worker died -- is computed again there before it is yielded)
-        for future, result in as_completed(futures, with_results=True, raise_errors=False):
+        # Results are gathered here, one future at a time on this thread, never with
+        # ``as_completed(..., with_results=True)``: its concurrent gathers on the event loop can
+        # wait forever with every task in memory (dask/distributed#7331; seen here as a hung
+        # test). A lost result (its worker died) is computed again by ``result()``.
+        for future in as_completed(futures, raise_errors=False):
             if future.status == "finished":
+                try:
+                    result = future.result()
+                except Exception as exc:  # lost for good: the scheduler gave up on it
+                    failed.append((index[future.key], f"{type(exc).__name__}: {exc}"))
+                    continue
+                future.release()
                 yield result
                 continue
-            exc = result[1] if isinstance(result, tuple) else result
-            failed.append((index[future.key], f"{type(exc).__name__}: {exc}"))
+            why = future.status  # "cancelled", or "lost" with the workers it ran on
+            if why == "error":
+                exc = future.exception()
+                why = f"{type(exc).__name__}: {exc}"
+            failed.append((index[future.key], why))
     finally:
         client.cancel([f for f in futures if not f.done()])
     if failed:
