@@ -11,7 +11,10 @@ without it (schema 2) use the absolute ``step``. :func:`step_column` says which.
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -32,6 +35,7 @@ __all__ = [
     "first_points",
     "best_steps",
     "best_attainable",
+    "shared_aggregates",
     "default_results",
     "flag",
 ]
@@ -149,6 +153,39 @@ def first_points(df: pd.DataFrame) -> dict[str, int]:
 # --------------------------------------------------------------------------------------------
 # best steps and best errors
 # --------------------------------------------------------------------------------------------
+#: Aggregates computed inside :func:`shared_aggregates`, by (name, options, id of the table).
+_SHARED: ContextVar[dict | None] = ContextVar("shared_aggregates", default=None)
+
+
+@contextlib.contextmanager
+def shared_aggregates() -> Iterator[None]:
+    """Inside the block, :func:`best_steps` and :func:`best_attainable` of one table object
+    are computed once and each caller gets its own copy (the report asks for them four times).
+
+    The tables must not be modified inside the block (the report only reads them).
+
+    Examples
+    --------
+    >>> with shared_aggregates():
+    ...     pass
+    """
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _shared(name: str, df: pd.DataFrame, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    memo = _SHARED.get()
+    if memo is None:
+        return compute()
+    key = (name, id(df))
+    if key not in memo:
+        memo[key] = (df, compute())  # the table is kept so that its id is not reused
+    return memo[key][1].copy()
+
+
 def best_steps(df: pd.DataFrame) -> pd.DataFrame:
     """Per (label, problem, point): the best error over steps and the step that gave it.
 
@@ -164,6 +201,10 @@ def best_steps(df: pd.DataFrame) -> pd.DataFrame:
         window, see :func:`best_on_curve`; NaN with a single measurement), ``n_ok``,
         ``n_total``. A point without any finite estimate has ``best_rel_error`` NaN.
     """
+    return _shared("best_steps", df, lambda: _best_steps(df))
+
+
+def _best_steps(df: pd.DataFrame) -> pd.DataFrame:
     acc = _accuracy(df)
     acc = acc[acc["status"] != Status.SKIPPED]
     col = step_column(df)
@@ -197,8 +238,10 @@ def _best_point_form(df: pd.DataFrame, first_only: bool) -> list[tuple]:
         first = first_points(df)
         bs = bs[bs["point"] == bs["problem"].map(first)]
     rows = []
+    empty = bs.iloc[:0]
+    mine_of = {key: g for key, g in bs.groupby(["label", "problem"], sort=False)}
     for (label, problem), g in _accuracy(df).groupby(["label", "problem"], sort=False):
-        mine = bs[(bs["label"] == label) & (bs["problem"] == problem)]
+        mine = mine_of.get((label, problem), empty)
         skipped = bool((g["status"] == Status.SKIPPED).all())
         failed = (not skipped) and bool(mine["best_rel_error"].isna().any() or mine.empty)
         value = math.nan if skipped or failed else float(mine["best_rel_error"].max())
@@ -237,6 +280,11 @@ def best_attainable(
         applicable), ``reason``, ``family`` and ``kind``. Rows in label display order
         (:func:`label_table`), the point form of a label before its grid form.
     """
+    name = f"best_attainable grid={grid} first_point={first_point}"
+    return _shared(name, df, lambda: _best_attainable(df, grid, first_point))
+
+
+def _best_attainable(df: pd.DataFrame, grid: bool, first_point: bool) -> pd.DataFrame:
     rows = _best_point_form(df, first_point) + (_best_grid_form(df) if grid else [])
     cols = ["label", "form", "problem", "best_rel_error", "failed", "skipped", "reason"]
     out = pd.DataFrame(rows, columns=cols)

@@ -29,6 +29,7 @@ from .measure import (
     measure_gradient,
     measure_grid,
     measure_kind,
+    measure_steps,
     one_line,
     sample_grid,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "point_text",
     "grid_text",
     "problem_columns",
+    "steps_at",
 ]
 
 
@@ -127,29 +129,71 @@ def _build(config: MethodConfig) -> tuple[Any, Measurement | None]:
 
 
 def _run_point(ctx: Context, task: Task) -> list[dict]:
-    rows = []
+    rows: list[dict] = []
     prob = task.problem
+    ts = list(task.steps)
     for config in task.configs:
         base = _base_row(ctx, task, config)
         method, failed = _build(config)
         for i, point in enumerate(prob.points):
             x = np.asarray(point, dtype=float)
-            for t in task.steps:
-                # t is relative: the step passed is t * max(1, |x_i|) per coordinate
-                h = None if t is None else step_at(t, x)
-                row = dict(
-                    base,
-                    point=i,
-                    point_values=point_text(point),
-                    step_rel=t,
-                    step=None if h is None else float(np.max(h)),
-                )
-                row["key"] = measurement_key(
-                    "accuracy", prob.name, i, config.label, t, None, "point"
-                )
-                m = failed or measure_gradient(method, prob.function, x, task.truths[i], step=h)
-                rows.append(_with(row, m))
+            # t is relative: the step passed is t * max(1, |x_i|) per coordinate
+            hs = steps_at(ts, x)
+            if failed:
+                measured = [failed] * len(ts)
+            else:
+                measured = measure_steps(method, prob.function, x, task.truths[i], hs)
+            rows.extend(_point_rows(base, prob.name, config.label, i, point, ts, hs, measured))
     return rows
+
+
+def steps_at(ts: Sequence[float | None], x: np.ndarray) -> list[float | np.ndarray | None]:
+    """:func:`diffbench.steps.step_at` of each relative step (None stays None), in one pass.
+
+    Examples
+    --------
+    >>> steps_at([None, 1e-3], np.array([0.5, -1.0]))
+    [None, 0.001]
+    >>> steps_at([1e-3], np.array([1e10, 2.0]))[0].tolist()
+    [10000000.0, 0.002]
+    """
+    rel = [t for t in ts if t is not None]
+    if not rel:
+        return [None] * len(ts)
+    scale = np.maximum(1.0, np.abs(x.reshape(-1)))
+    # the same products as step_at's, elementwise
+    table = np.array([float(t) for t in rel])[:, None] * scale[None, :]
+    uniform = (table == table[:, :1]).all(axis=1).tolist() if scale.size else [False] * len(rel)
+    found = iter(
+        float(row[0]) if same else row.copy() for row, same in zip(table, uniform, strict=True)
+    )
+    return [None if t is None else next(found) for t in ts]
+
+
+def _point_rows(
+    base: dict,
+    problem: str,
+    label: str,
+    i: int,
+    point: Any,
+    ts: Sequence[float | None],
+    hs: Sequence[Any],
+    measured: Sequence[Measurement],
+) -> list[dict]:
+    """The rows of one configuration at one point over its steps (the point's columns once)."""
+    text = point_text(point)
+    return [
+        {
+            **base,
+            "point": i,
+            "point_values": text,
+            "step_rel": t,
+            "step": None if h is None else (h if isinstance(h, float) else float(np.max(h))),
+            "key": measurement_key("accuracy", problem, i, label, t, None, "point"),
+            **m.as_row(),
+        }
+        for t, h, m in zip(ts, hs, measured, strict=True)
+    ]
 
 
 def _with(row: dict, m: Measurement) -> dict:

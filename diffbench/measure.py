@@ -38,6 +38,7 @@ __all__ = [
     "Measurement",
     "GridSample",
     "measure_gradient",
+    "measure_steps",
     "measure_kind",
     "sample_grid",
     "measure_grid",
@@ -80,9 +81,12 @@ def _largest(a: Any) -> float:
     if a is None:
         return math.nan
     arr = np.asarray(a, dtype=float)
-    if arr.size == 0 or np.all(np.isnan(arr)):
+    if arr.size == 0:
         return math.nan
-    return float(np.nanmax(np.abs(arr)))
+    largest = float(np.max(np.abs(arr)))  # NaN if any NaN: then the largest of the others
+    if largest == largest:
+        return largest
+    return math.nan if np.all(np.isnan(arr)) else float(np.nanmax(np.abs(arr)))
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,88 @@ def measure_gradient(
             return Measurement(Status.ERROR, message=one_line(exc), exception=exc)
     value = np.asarray(est.value, dtype=float)
     return _scored(est, value, caught, truth, gradient_error, "coordinates")
+
+
+def measure_steps(
+    method: Any, f: Any, x: Any, truth: Any = None, steps: Sequence[Any] = (None,)
+) -> list[Measurement]:
+    """:func:`measure_gradient` at each of ``steps``, in bulk: the same measurements, faster.
+
+    One warnings context for all the calls (each call's warnings are the ones recorded while it
+    ran, as in :func:`measure_gradient`) and the errors of every finite estimate scored in one
+    vectorized pass (a maximum of absolute differences and one division: the same bits as
+    :func:`diffbench.metrics.gradient_error` row by row).
+
+    Parameters
+    ----------
+    method, f, x, truth
+        As for :func:`measure_gradient`.
+    steps : sequence
+        The ``step`` of each call (None, a float or an array of shape ``(n,)``).
+
+    Returns
+    -------
+    list of Measurement
+        ``[measure_gradient(method, f, x, truth, step=h) for h in steps]``.
+
+    Examples
+    --------
+    >>> import numpy as np, methods
+    >>> out = measure_steps(methods.get_method("central"), np.exp, [0.0], [1.0], [1e-3, 1e-5])
+    >>> [str(m.status) for m in out], [m.nfev for m in out]
+    (['ok', 'ok'], [2, 2])
+    """
+    x = np.asarray(x, dtype=float)
+    calls: list[tuple[Any, list]] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for h in steps:
+            start = len(caught)
+            try:
+                est = method.gradient(f, x, step=h)
+            except Exception as exc:
+                calls.append((exc, []))
+                continue
+            calls.append((est, caught[start:] if len(caught) > start else []))
+    return _scored_all(calls, truth)
+
+
+def _scored_all(calls: list[tuple[Any, list]], truth: Any) -> list[Measurement]:
+    """The measurements of :func:`measure_steps`' calls: errors of finite estimates in bulk."""
+    out: list[Measurement | None] = [None] * len(calls)
+    bulk: list[int] = []
+    values: list[np.ndarray] = []
+    raw = None if truth is None else np.atleast_1d(np.asarray(truth))
+    plain = raw is not None and raw.dtype.kind in "biuf" and raw.ndim == 1 and raw.size > 0
+    tru = raw.astype(float) if plain else None
+    plain = plain and bool(np.all(np.isfinite(tru)))
+    for i, (est, caught) in enumerate(calls):
+        if isinstance(est, BaseException):
+            out[i] = Measurement(Status.ERROR, message=one_line(est), exception=est)
+            continue
+        value = np.asarray(est.value, dtype=float)
+        if plain and value.shape == tru.shape and not np.isnan(value).any():
+            bulk.append(i)
+            values.append(value)
+        else:  # NaN, no truth, or a shape gradient_error must refuse: row by row
+            out[i] = _scored(est, value, caught, truth, gradient_error, "coordinates")
+    if bulk:
+        absolute = np.max(np.abs(np.stack(values) - tru), axis=1)
+        scale = float(np.max(np.abs(tru)))
+        relative = absolute / scale if scale > 0 else absolute
+        for i, value, a, r in zip(bulk, values, absolute.tolist(), relative.tolist(), strict=True):
+            est = calls[i][0]
+            out[i] = Measurement(
+                Status.OK,
+                abs_error=a,
+                rel_error=r,
+                step_used=_largest(est.step),
+                error_estimate=_largest(est.error_estimate),
+                nfev=est.nfev,
+                value=value,
+                estimate=est,
+            )
+    return out  # type: ignore[return-value]
 
 
 def _scored(

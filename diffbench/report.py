@@ -28,6 +28,7 @@ import pandas as pd
 
 from . import report_sections as sec
 from .analysis import WRONG, hazard_findings, method_summary, smooth_problems, step_column
+from .analysis_base import shared_aggregates
 from .analysis_kinds import gradient_rows
 from .figures.registry import save_figures
 from .report_advice import recommendations
@@ -76,9 +77,13 @@ def render_report(
     -------
     str
     """
-    run_info = run_info or {}
-    figures = figures or {}
-    base = base or Path(".")
+    with shared_aggregates():  # best steps and best errors computed once, not four times
+        return _render(df, run_info or {}, figures or {}, base or Path("."))
+
+
+def _render(
+    df: pd.DataFrame, run_info: dict[str, Any], figures: dict[str, list[Path]], base: Path
+) -> str:
     grad = gradient_rows(df)
     relative = step_column(df) == "step_rel"
     blocks = [*sec.intro(df)]

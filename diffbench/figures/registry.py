@@ -7,9 +7,12 @@ problem went, in the order of :data:`FIGURES`, instead of reading file names bac
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -155,11 +158,13 @@ def figure_spec(name: str) -> FigureSpec:
 
 
 def save_figures(
-    df: pd.DataFrame, directory: str | Path, *, dpi: int = 110
+    df: pd.DataFrame, directory: str | Path, *, dpi: int = 110, jobs: int | None = None
 ) -> dict[str, list[Path]]:
     """Draw every figure of :data:`FIGURES` that applies to a results table, as PNG.
 
     Per-problem figures come first, problem by problem in table order, then the global ones.
+    The figures are drawn in ``jobs`` processes forked from this one (they read the table from
+    it, nothing is pickled); each file is the one a serial drawing writes, byte for byte.
 
     Parameters
     ----------
@@ -169,6 +174,9 @@ def save_figures(
         Where the PNG files go (created if needed); names from :meth:`FigureSpec.filename`.
     dpi : int, default 110
         Resolution.
+    jobs : int, optional
+        Processes drawing figures; default the CPUs available (1, or a platform without
+        ``fork``: drawn here, one after the other).
 
     Returns
     -------
@@ -180,17 +188,59 @@ def save_figures(
     out_dir.mkdir(parents=True, exist_ok=True)
     styles = method_styles(df)
     written: dict[str, list[Path]] = {spec.name: [] for spec in FIGURES}
-    jobs = [
+    tables = {rows: FIGURES_BY_ROWS[rows].table(df) for rows in FIGURES_BY_ROWS}
+    order = [
         (spec, problem)
         for problem in dict.fromkeys(_ran(df)["problem"])
         for spec in FIGURES
         if spec.per_problem
     ]
-    jobs += [(spec, None) for spec in FIGURES if not spec.per_problem]
-    for spec, problem in jobs:
-        table = spec.table(df)
-        if spec.applies(table, problem):
+    order += [(spec, None) for spec in FIGURES if not spec.per_problem]
+    todo = []
+    for spec, problem in order:
+        if spec.applies(tables[spec.rows], problem):
             path = out_dir / spec.filename(problem)
-            spec.draw(table, problem, styles).savefig(path, dpi=dpi)
+            todo.append((spec.name, problem, str(path), dpi))
             written[spec.name].append(path)
+    _draw_all(todo, tables, styles, jobs)
     return written
+
+
+#: One figure spec per kind of rows, to select each table once.
+FIGURES_BY_ROWS: dict[str, FigureSpec] = {spec.rows: spec for spec in FIGURES}
+
+#: What forked drawing processes read (set only while :func:`save_figures` draws).
+_SHARED: dict[str, Any] = {}
+
+
+def _draw(job: tuple[str, str | None, str, int]) -> None:
+    name, problem, path, dpi = job
+    spec = figure_spec(name)
+    fig = spec.draw(_SHARED["tables"][spec.rows], problem, _SHARED["styles"])
+    fig.savefig(path, dpi=dpi)
+
+
+def _draw_all(
+    todo: list[tuple[str, str | None, str, int]],
+    tables: dict[str, pd.DataFrame],
+    styles: Mapping[str, Style],
+    jobs: int | None,
+) -> None:
+    """Draw the figures of ``todo`` here or in forked processes (errors re-raised here)."""
+    from ..workers import _die_with_parent, available_cpus
+
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise ValueError(f"`jobs` must be a positive integer, got {jobs!r}.")
+    workers = min(jobs or available_cpus(), len(todo))
+    _SHARED.update(tables=tables, styles=styles)
+    try:
+        if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            for job in todo:
+                _draw(job)
+            return
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, _die_with_parent, (os.getpid(),)) as pool:
+            for _ in pool.imap_unordered(_draw, todo):
+                pass
+    finally:
+        _SHARED.clear()
