@@ -21,13 +21,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -109,11 +109,6 @@ def make_report(code: Path, work: Path, name: str) -> dict[str, float]:
     return {"run": run, "report": report, "total": run + report}
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def differences(old: pd.DataFrame, new: pd.DataFrame) -> list[str]:
     """Every difference of the compared columns between two tables, by measurement key."""
     out = []
@@ -141,44 +136,56 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", default=None, help="relative steps (default: the sweep's)")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each, best kept")
     parser.add_argument("--make-report", action="store_true", help="also time make report")
+    parser.add_argument("--no-sweep", action="store_true", help="time make report only")
     args = parser.parse_args(argv)
     options = {"methods": args.methods, "problems": args.problems, "steps": args.steps}
     with tempfile.TemporaryDirectory(prefix="sweep_speed-") as tmp:
         work = Path(tmp)
         codes = {"baseline": extract(args.baseline, work / "baseline"), "new": ROOT}
-        best: dict[str, dict] = {}
-        for _ in range(args.repeat):
-            for name, code in codes.items():
-                cpu = _children_cpu()
-                result = run_sweep(code, work, name, options)
-                result["process cpu"] = _children_cpu() - cpu
-                if name not in best or result["seconds"] < best[name]["seconds"]:
-                    best[name] = result
-        print(f"accuracy sweep, --jobs 1, problems {' '.join(args.problems)}, methods "
-              f"{'all' if args.methods is None else ' '.join(args.methods)}, best of "
-              f"{args.repeat} (baseline {args.baseline} against this checkout):")  # fmt: skip
-        for name, r in best.items():
-            print(f"  {name:9s} {r['rows']:7d} rows  {r['seconds']:8.1f} s  "
-                  f"({r['cpu']:6.1f} s CPU)  {r['rows'] / r['seconds']:8.1f} rows/s")  # fmt: skip
-        ratio = best["baseline"]["seconds"] / best["new"]["seconds"]
-        cpu_ratio = best["baseline"]["cpu"] / best["new"]["cpu"]
-        print(f"  speed-up (rows/s new / baseline): {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU")
-        diff = differences(best["baseline"]["table"], best["new"]["table"])
-        print("  accuracy columns (" + ", ".join(COMPARED) + "): "
-              + ("identical in every row" if not diff else "DIFFER:"))  # fmt: skip
-        for d in diff:
-            print("   ", d)
-        if args.make_report:
-            times = {}
-            for name, code in codes.items():
-                times[name] = make_report(code, work, name)
-                t = times[name]
-                print(f"make report ({name}): run {t['run']:.1f} s + report "
-                      f"{t['report']:.1f} s = {t['total']:.1f} s")  # fmt: skip
-            old, new = times["baseline"], times["new"]
-            print(f"  make report speed-up: {old['total'] / new['total']:.2f}x (run "
-                  f"{old['run'] / new['run']:.2f}x, report {old['report'] / new['report']:.2f}x)")  # fmt: skip
+        diff = compare_sweeps(codes, work, options, args) if not args.no_sweep else []
+        if args.make_report or args.no_sweep:
+            compare_make_report(codes, work)
     return 1 if diff else 0
+
+
+def compare_sweeps(codes: dict[str, Path], work: Path, options: dict, args: Any) -> list[str]:
+    """Time the accuracy sweep of both codes (alternating, best of ``args.repeat``), print
+    rows/s and the ratio, and return the differences of the compared columns."""
+    best: dict[str, dict] = {}
+    for _ in range(args.repeat):
+        for name, code in codes.items():
+            result = run_sweep(code, work, name, options)
+            if name not in best or result["seconds"] < best[name]["seconds"]:
+                best[name] = result
+    print(f"accuracy sweep, --jobs 1, problems {' '.join(args.problems)}, methods "
+          f"{'all' if args.methods is None else ' '.join(args.methods)}, best of "
+          f"{args.repeat} (baseline {args.baseline} against this checkout):")  # fmt: skip
+    for name, r in best.items():
+        print(f"  {name:9s} {r['rows']:7d} rows  {r['seconds']:8.1f} s  "
+              f"({r['cpu']:6.1f} s CPU)  {r['rows'] / r['seconds']:8.1f} rows/s")  # fmt: skip
+    ratio = best["baseline"]["seconds"] / best["new"]["seconds"]
+    cpu_ratio = best["baseline"]["cpu"] / best["new"]["cpu"]
+    print(f"  speed-up (rows/s new / baseline): {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU")
+    diff = differences(best["baseline"]["table"], best["new"]["table"])
+    print("  accuracy columns (" + ", ".join(COMPARED) + "): "
+          + ("identical in every row" if not diff else "DIFFER:"))  # fmt: skip
+    for d in diff:
+        print("   ", d)
+    return diff
+
+
+def compare_make_report(codes: dict[str, Path], work: Path) -> None:
+    """Time ``diffbench run`` + ``diffbench report`` (what ``make report`` runs) of both codes."""
+    times = {}
+    for name, code in codes.items():
+        times[name] = make_report(code, work, name)
+        t = times[name]
+        print(f"make report ({name}): run {t['run']:.1f} s + report "
+              f"{t['report']:.1f} s = {t['total']:.1f} s")  # fmt: skip
+    old, new = times["baseline"], times["new"]
+    speed = {k: old[k] / new[k] for k in old}
+    print(f"  make report speed-up: {speed['total']:.2f}x (run {speed['run']:.2f}x, "
+          f"report {speed['report']:.2f}x)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from . import report_sections as sec
 from .analysis import WRONG, hazard_findings, method_summary, smooth_problems, step_column
 from .analysis_base import shared_aggregates
 from .analysis_kinds import gradient_rows
-from .figures.registry import save_figures
+from .figures.registry import start_figures
 from .report_advice import recommendations
 from .report_kinds import kinds_sections
 from .store import RESULTS_FILE, RUN_INFO_FILE, read_results, read_run_info
@@ -196,7 +196,14 @@ def write_report(
     out = Path(output)
     check_report_target(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    figs = save_figures(df, out.parent / "figures") if figures else {}
-    text = render_report(df, run_info, figs, base=out.parent)
+    if not figures:
+        out.write_text(render_report(df, run_info, {}, base=out.parent), encoding="utf-8")
+        return out
+    # the figures are drawn in other processes while the text is computed here
+    drawing = start_figures(df, out.parent / "figures")
+    try:
+        text = render_report(df, run_info, drawing.written, base=out.parent)
+    finally:
+        drawing.wait()
     out.write_text(text, encoding="utf-8")
     return out

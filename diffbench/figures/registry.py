@@ -26,7 +26,7 @@ from .overview import plot_overview
 from .step import plot_error_vs_step
 from .style import Style, figure_name, method_styles
 
-__all__ = ["FigureSpec", "FIGURES", "figure_spec", "save_figures"]
+__all__ = ["FigureSpec", "FIGURES", "figure_spec", "save_figures", "start_figures", "Drawing"]
 
 #: A drawing function: (table, problem or None, styles) -> Figure.
 Draw = Callable[[pd.DataFrame, "str | None", Mapping[str, Style]], Figure]
@@ -184,9 +184,46 @@ def save_figures(
         Figure name -> written paths (``{"step": [...], "grid": [...], "overview": [...],
         "cost": [...], "kind-step": [...]}``).
     """
+    drawing = start_figures(df, directory, dpi=dpi, jobs=jobs)
+    drawing.wait()
+    return drawing.written
+
+
+class Drawing:
+    """Figures being drawn (:func:`start_figures`): ``written`` (figure name -> paths) is known
+    at once; :meth:`wait` returns when every file is written (re-raising a drawing's error)."""
+
+    def __init__(self, written: dict[str, list[Path]], pool: Any, result: Any) -> None:
+        self.written = written
+        self._pool = pool
+        self._result = result
+
+    def wait(self) -> dict[str, list[Path]]:
+        """Wait for the figures; return ``written``."""
+        if self._pool is not None:
+            try:
+                self._result.get()
+                self._pool.close()
+            finally:
+                self._pool.terminate()
+                self._pool.join()
+                self._pool = None
+                _SHARED.clear()
+        return self.written
+
+
+def start_figures(
+    df: pd.DataFrame, directory: str | Path, *, dpi: int = 110, jobs: int | None = None
+) -> Drawing:
+    """Start drawing the figures of :func:`save_figures`: in forked processes, the caller
+    goes on (e.g. writes the report) while they draw; serially (``jobs=1``, no ``fork``),
+    drawn before this returns. Call :meth:`Drawing.wait` before using the files."""
+    from ..workers import _die_with_parent, available_cpus
+
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise ValueError(f"`jobs` must be a positive integer, got {jobs!r}.")
     out_dir = Path(directory)
     out_dir.mkdir(parents=True, exist_ok=True)
-    styles = method_styles(df)
     written: dict[str, list[Path]] = {spec.name: [] for spec in FIGURES}
     tables = {rows: FIGURES_BY_ROWS[rows].table(df) for rows in FIGURES_BY_ROWS}
     order = [
@@ -202,8 +239,17 @@ def save_figures(
             path = out_dir / spec.filename(problem)
             todo.append((spec.name, problem, str(path), dpi))
             written[spec.name].append(path)
-    _draw_all(todo, tables, styles, jobs)
-    return written
+    workers = min(jobs or available_cpus(), len(todo))
+    _SHARED.update(tables=tables, styles=method_styles(df))
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        try:
+            for job in todo:
+                _draw(job)
+        finally:
+            _SHARED.clear()
+        return Drawing(written, None, None)
+    pool = multiprocessing.get_context("fork").Pool(workers, _die_with_parent, (os.getpid(),))
+    return Drawing(written, pool, pool.map_async(_draw, todo, chunksize=1))
 
 
 #: One figure spec per kind of rows, to select each table once.
@@ -218,29 +264,3 @@ def _draw(job: tuple[str, str | None, str, int]) -> None:
     spec = figure_spec(name)
     fig = spec.draw(_SHARED["tables"][spec.rows], problem, _SHARED["styles"])
     fig.savefig(path, dpi=dpi)
-
-
-def _draw_all(
-    todo: list[tuple[str, str | None, str, int]],
-    tables: dict[str, pd.DataFrame],
-    styles: Mapping[str, Style],
-    jobs: int | None,
-) -> None:
-    """Draw the figures of ``todo`` here or in forked processes (errors re-raised here)."""
-    from ..workers import _die_with_parent, available_cpus
-
-    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
-        raise ValueError(f"`jobs` must be a positive integer, got {jobs!r}.")
-    workers = min(jobs or available_cpus(), len(todo))
-    _SHARED.update(tables=tables, styles=styles)
-    try:
-        if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-            for job in todo:
-                _draw(job)
-            return
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers, _die_with_parent, (os.getpid(),)) as pool:
-            for _ in pool.imap_unordered(_draw, todo):
-                pass
-    finally:
-        _SHARED.clear()
