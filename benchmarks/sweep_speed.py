@@ -4,6 +4,7 @@ Run from the repository root::
 
     python benchmarks/sweep_speed.py                 # the accuracy sweep on a subset, --jobs 1
     python benchmarks/sweep_speed.py --make-report   # also `diffbench run` + `diffbench report`
+    python benchmarks/sweep_speed.py --no-sweep --report-of reports/showcase   # the report only
 
 The baseline (default: 9073d8e, the code before issue 12) is extracted with ``git archive``
 into a temporary directory and imported in subprocesses with ``PYTHONPATH`` pointing at it;
@@ -136,14 +137,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", default=None, help="relative steps (default: the sweep's)")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each, best kept")
     parser.add_argument("--make-report", action="store_true", help="also time make report")
-    parser.add_argument("--no-sweep", action="store_true", help="time make report only")
+    parser.add_argument("--no-sweep", action="store_true", help="no accuracy sweep")
+    parser.add_argument(
+        "--report-of", metavar="DIR", help="time `diffbench report` of both on a copy of DIR"
+    )
     args = parser.parse_args(argv)
     options = {"methods": args.methods, "problems": args.problems, "steps": args.steps}
     with tempfile.TemporaryDirectory(prefix="sweep_speed-") as tmp:
         work = Path(tmp)
         codes = {"baseline": extract(args.baseline, work / "baseline"), "new": ROOT}
         diff = compare_sweeps(codes, work, options, args) if not args.no_sweep else []
-        if args.make_report or args.no_sweep:
+        if args.report_of:
+            diff += compare_reports(codes, work, Path(args.report_of))
+        if args.make_report:
             compare_make_report(codes, work)
     return 1 if diff else 0
 
@@ -172,6 +178,25 @@ def compare_sweeps(codes: dict[str, Path], work: Path, options: dict, args: Any)
     for d in diff:
         print("   ", d)
     return diff
+
+
+def compare_reports(codes: dict[str, Path], work: Path, source: Path) -> list[str]:
+    """Time ``diffbench report`` of both codes on copies of the run in ``source`` (results and
+    run.json); return a difference if the two REPORT.md texts differ."""
+    seconds, texts = {}, {}
+    for name, code in codes.items():
+        copy = work / f"{name}-report-of"
+        shutil.rmtree(copy, ignore_errors=True)
+        copy.mkdir()
+        for item in source.iterdir():
+            if item.is_file() and item.name != "REPORT.md":
+                shutil.copy2(item, copy / item.name)
+        seconds[name] = _cli(code, work, "report", "--input", str(copy))
+        texts[name] = (copy / "REPORT.md").read_text(encoding="utf-8")
+        print(f"diffbench report of {source} ({name}): {seconds[name]:.1f} s")
+    print(f"  report speed-up: {seconds['baseline'] / seconds['new']:.2f}x; REPORT.md "
+          + ("identical" if texts["baseline"] == texts["new"] else "DIFFERS"))  # fmt: skip
+    return [] if texts["baseline"] == texts["new"] else ["REPORT.md differs"]
 
 
 def compare_make_report(codes: dict[str, Path], work: Path) -> None:

@@ -2,7 +2,9 @@
 
 A task (:class:`diffbench.plan.Task`) becomes rows here: ``point`` tasks call
 :func:`diffbench.measure.measure_gradient` at every point and relative step ``t`` (the step passed
-is ``t * max(1, |x_i|)``, :func:`diffbench.steps.step_at`), ``grid`` tasks sample the grid
+is ``t * max(1, |x_i|)``, :func:`diffbench.steps.step_at`), in bulk: one
+:func:`diffbench.measure.measure_steps` per configuration and point over all its steps
+(:func:`steps_at`), the point's columns computed once; ``grid`` tasks sample the grid
 once (:func:`diffbench.measure.sample_grid`) and call :func:`diffbench.measure.measure_grid` for
 every grid configuration, ``cost`` tasks measure once at the default step and then time the
 prepared gradient (:func:`diffbench.timing.time_call`), ``skip`` tasks write why not.
