@@ -16,9 +16,11 @@ Hessians (``kind == "hessian"``)
     ``rosenbrock-hessian-<n>`` (n = 2, 10, 100). ``loglik-scales``: a Gaussian log-likelihood at
     its maximum, mean about 1e4 and standard deviation about 1 (deterministic data).
     ``near-singular``: ``(x - y)^2 + 1e-8 exp(x + y)``, Hessian eigenvalues about 4 and 4e-8.
+    ``rosenbrock-hessian-2`` and ``near-singular`` have a ``domain`` for the grid sweep.
 Higher derivatives (``kind == "derivative"``)
     ``<problem>-d<k>``: the one-dimensional problems of the gradient battery at k = 2, 3, 4, where
-    SymPy's k-th derivative has no distributions (``x*|x|`` has a DiracDelta: left out).
+    SymPy's k-th derivative has no distributions (``x*|x|`` has a DiracDelta: left out), on
+    the gradient problem's ``domain`` for the grid sweep.
 
 Examples
 --------
@@ -72,6 +74,10 @@ class KindProblem:
     deriv : int
         The derivative order k (``derivative`` problems; 1 otherwise).
     tags : frozenset of str
+    domain : tuple of (float, float), optional
+        A box on which the problem is also measured on grids (grid methods' grid form, the
+        truth at every node): set for the 1-D derivative problems (the gradient battery's
+        domain) and the 2-D Hessians whose truth is cheap; None: no grid sweep.
     """
 
     name: str
@@ -82,6 +88,7 @@ class KindProblem:
     description: str
     deriv: int = 1
     tags: frozenset[str] = frozenset()
+    domain: tuple[tuple[float, float], ...] | None = None
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -240,6 +247,7 @@ def _rosenbrock_hessian(n: int) -> KindProblem:
         (start, near),
         f"extended Rosenbrock, n = {n}: tridiagonal Hessian",
         tags=frozenset({"polynomial"}),
+        domain=((-2.0, 2.0),) * n if n == 2 else None,
     )
 
 
@@ -276,6 +284,7 @@ def _near_singular() -> KindProblem:
         ((0.3, 0.2), (1.0, -1.0)),
         "(x - y)^2 + 1e-8 exp(x + y): Hessian eigenvalues ~4 and ~4e-8",
         tags=frozenset({"ill-conditioned"}),
+        domain=((-1.5, 1.5), (-1.5, 1.5)),
     )
 
 
@@ -298,6 +307,7 @@ def _higher_derivatives() -> list[KindProblem]:
                     f"{p.description} (derivative of order {k})",
                     deriv=k,
                     tags=frozenset(p.tags),
+                    domain=p.domain,
                 )
             )
     return out

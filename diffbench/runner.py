@@ -337,7 +337,8 @@ def _measure(work: _Work, ctx: Context, write: Callable[[list[dict]], Any], done
     execute(todo(plan), ctx, work.jobs, sink, work.progress, "accuracy", client=work.client)
     if work.kind_problems:
         exact = exact_kind_truths(work.kind_problems)
-        kind_plan = plan_kinds(work.configs, work.kind_problems, work.steps, exact)
+        kind_plan = plan_kinds(work.configs, work.kind_problems, work.steps, exact,
+                               work.grid_sizes)  # fmt: skip
         execute(todo(kind_plan), ctx, work.jobs, sink, work.progress, "kinds", client=work.client)
     if work.config_json["cost"]:
         costs = todo(plan_cost(work.configs, work.problems, truths, timing_opts))
