@@ -338,3 +338,19 @@ def test_grid_rows_are_named_from_the_form_column(synthetic):
     text = report.render_report(df)
     assert "| `good [grid]` | 1e-6 |  |" in text
     assert set(df["label"]) == {"good", "bad", "exactish"}
+
+
+def test_intro_names_the_kinds_in_the_table():
+    from diffbench.report_sections import intro
+
+    rows = {
+        "measure": ["accuracy"] * 3,
+        "status": ["ok"] * 3,
+        "label": ["a", "b", "c"],
+        "problem": ["p", "q", "r"],
+        "derivative_kind": ["gradient", "hessian", "derivative"],
+    }
+    text = intro(pd.DataFrame(rows))[1]
+    assert "exact SymPy/mpmath gradients, Hessians and k-th derivatives." in text
+    only = intro(pd.DataFrame(rows).assign(derivative_kind="gradient"))[1]
+    assert "exact SymPy/mpmath gradients." in only
