@@ -42,6 +42,8 @@ import numpy as np
 import scipy.sparse as sp
 import sympy
 
+from methods.functions import SymbolicFunction
+
 from .battery import battery, rosenbrock_expression
 from .truth import ExactMatrix, hessian_truth, jacobian_truth
 
@@ -109,20 +111,19 @@ class KindProblem:
             self._cache[key] = build()
         return self._cache[key]
 
-    def function(self) -> Callable:
-        """The formula compiled for numpy.
+    def function(self) -> SymbolicFunction:
+        """The formula compiled for numpy, carrying its expression (methods that differentiate
+        the expression, ``sympy`` and the AD peers, read it; everyone else calls it).
 
-        Jacobian problems: ``f(x) -> list of m values`` for ``x`` of shape ``(n,)``; Hessian
-        problems: ``f(x) -> value``; derivative problems: ``f(t) -> value`` for a scalar ``t``.
+        A :class:`methods.SymbolicFunction` in the vector convention, ``x`` of shape ``(n,)``
+        (or ``(m, n)``): Jacobian problems give a tuple of m values (``expr`` is the tuple of
+        components), Hessian problems a value, derivative problems a value for ``x`` of shape
+        ``(1,)`` (``Method.derivative`` passes it through as it is).
         """
 
-        def build() -> Callable:
-            cse = self.dim <= 200
-            if self.kind == "derivative":
-                return sympy.lambdify(self.symbols[0], self.exprs[0], modules="numpy")
-            target = list(self.exprs) if self.kind == "jacobian" else self.exprs[0]
-            fn = sympy.lambdify(self.symbols, target, modules="numpy", cse=cse)
-            return _Unpack(fn)
+        def build() -> SymbolicFunction:
+            exprs = self.exprs if self.kind == "jacobian" else self.exprs[0]
+            return SymbolicFunction(exprs, self.symbols)
 
         return self._cached("function", build)
 
@@ -161,16 +162,6 @@ class KindProblem:
         if self.kind == "derivative":
             raise ValueError(f"problem {self.name!r} is a derivative problem: it has no pattern.")
         return self._cached("sparsity", build)
-
-
-class _Unpack:
-    """``f(x) = fn(*x)`` for a point ``x`` (array, complex, dual or hyper-dual)."""
-
-    def __init__(self, fn: Callable) -> None:
-        self.fn = fn
-
-    def __call__(self, x: Any) -> Any:
-        return self.fn(*[x[i] for i in range(x.shape[-1])])
 
 
 def _robertson() -> KindProblem:

@@ -296,6 +296,7 @@ def _add_list(subparsers: Any) -> None:
 
 def _list(args: argparse.Namespace) -> int:
     import methods
+    from methods.derivative_kinds import DERIVATIVE_KINDS
 
     from .problems import list_problems
 
@@ -309,6 +310,11 @@ def _list(args: argparse.Namespace) -> int:
             lines.append(f"  {info.name:<22} {info.family:<18} {info.kind:<9} {status}")
             if len(labels) > 1 or labels[0] != info.name:
                 lines.append(f"  {'':<22} variants: {', '.join(labels)}")
+            kinds = [k for k in DERIVATIVE_KINDS if k in info.derivative_kinds]
+            shown = [
+                f"derivative (k <= {info.max_deriv})" if k == "derivative" else k for k in kinds
+            ]
+            lines.append(f"  {'':<22} computes: {', '.join(shown)}")
     if args.what in ("problems", "all"):
         if lines:
             lines.append("")

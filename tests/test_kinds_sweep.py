@@ -203,7 +203,7 @@ def test_cli_run_takes_kinds(tmp_path, capsys):
 
 
 def test_measure_kind_rules():
-    m = measure_kind(methods.get_method("sympy"), "hessian", lambda v: v[0] ** 2, [1.0])
+    m = measure_kind(methods.get_method("approx-fprime"), "hessian", lambda v: v[0] ** 2, [1.0])
     assert m.status == "error" and "cannot compute a hessian" in m.message
     nan = measure_kind(methods.get_method("central"), "jacobian",
                        lambda v: np.array([np.sqrt(v[0] - 1.0)]), [1.0], [[math.inf]])  # fmt: skip
