@@ -368,7 +368,8 @@ def choose_steps(
     scheme, order
         The stencil the steps are for.
     h0 : numpy.ndarray
-        Starting steps, shape ``(n,)`` (the unit-scale relative default).
+        Starting steps, shape ``(n,)`` (the unit-scale relative default); with ``abs_noise``
+        they are widened by ``(1 + abs_noise / noise)^(1/(p+1))``.
     noise : float, optional
         Relative rounding level of a value of f (default ``2**-52``).
     vectorized : bool, default False
@@ -387,6 +388,9 @@ def choose_steps(
     check_rule_supports(rule, scheme, order)
     run = _RULES[rule]
     level = Noise(EPS if noise is None else float(noise), float(abs_noise))
+    # with noise, start from the unit-scale optimum for that noise (|f| ~ 1): the error model
+    # widens the step by (1 + abs_noise / noise)^(1/(p+1)) (docs/theory.md#noise-in-the-step-rules)
+    h0 = np.asarray(h0, dtype=float) * (1.0 + level.abs / level.rel) ** (1.0 / (order + 1))
     x = np.array(x, dtype=float)
     h = np.array(
         [run(_Line(f, x, i, vectorized), float(h0[i]), scheme, order, level) for i in range(x.size)]

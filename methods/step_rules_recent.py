@@ -13,8 +13,10 @@ rule does with this V and what it costs.
 * :func:`mathur` (Mathur 2012's AutoDX, in the form of pnd's ``step.M``): halve h from
   ``H 2^12`` while the slopes of ``log T`` agree with p within 10 %; after a run of at least 5
   such slopes, the first slope that does not agree ends the search; the last step of the run,
-  divided by ``t*^(1/(p+1))`` with ``t* = (1 + 2) / (1 - 2^-p)``, is the step.
-* :func:`kostyrka` (pnd's ``step.K``): ``T`` on the whole grid ``H 2^-24 .. H 2^12``; the points
+  divided by ``t*^(1/(p+1))`` with ``t* = (1 + 2) / (1 - 2^-p)``, is the step. Without such a
+  run down to ``H 2^-20``, the whole grid ``H 2^-20 .. H 2^20`` is searched as pnd does: the
+  first run (from small steps) of 5 slopes within 10 %, else within 30 %.
+* :func:`kostyrka` (pnd's ``step.K``): ``T`` on the whole grid ``H 2^-20 .. H 2^20``; the points
   whose local slope agrees with p within 10 % form the truncation branch, the points below it the
   rounding branch; a V with slopes -1 and p is fitted to ``log2 T`` on both branches (pseudo-Huber
   loss), and its vertex times ``(1/p)^(1/(p+1))`` is the step. When no rounding branch shows
@@ -47,9 +49,13 @@ __all__ = ["kostyrka", "mathur"]
 SLOPE_TOL = 0.1
 #: Mathur: the shortest run of good slopes that counts as the truncation branch (pnd: 5).
 MIN_RUN = 5
-#: Grid of ``H 2^k``: Mathur starts at ``k = TOP`` and halves down to ``k = BOTTOM``;
-#: Kostyrka evaluates every k in ``[BOTTOM, TOP]``.
-TOP, BOTTOM = 12, -24
+#: Grid of ``H 2^k``: Mathur starts at ``k = START`` and halves down to ``k = BOTTOM`` (then,
+#: if no branch was found, looks at the whole grid); Kostyrka evaluates every k in
+#: ``[BOTTOM, TOP]``. The top is far above the unit-scale step (a noisy f needs large steps),
+#: but the farthest probe stays within ``max(1, |x_i|)`` of ``x_i``.
+START, TOP, BOTTOM = 12, 20, -20
+#: Mathur's looser slope tolerance on the whole grid (pnd: ``min(3 seq.tol, 0.5)``).
+OKAY_TOL = 0.3
 
 
 @lru_cache(maxsize=64)
@@ -75,6 +81,10 @@ class _Grid:
         self.nodes, self.weights = _probe(scheme, order)
         self.c = abs(float(error_model(scheme, 1, order).truncation))
         self.values: dict[float, float] = {}
+        # the farthest probe stays within max(1, |x_i|) of x (f may not exist farther away)
+        scale = max(1.0, abs(float(line.x[line.i])))
+        reach = scale / (self.H * float(np.max(np.abs(self.nodes))))
+        self.top = int(min(TOP, math.floor(math.log2(reach))))
 
     def f(self, shifts: np.ndarray) -> np.ndarray:
         missing = [s for s in dict.fromkeys(shifts.tolist()) if s not in self.values]
@@ -115,14 +125,29 @@ def _good(slope: float, p: int, tol: float = SLOPE_TOL) -> bool:
     return bool(np.isfinite(slope) and abs(slope - p) <= tol * p)
 
 
+def _first_run(slopes: np.ndarray, p: int, tol: float) -> int | None:
+    """Index of the first (smallest-step) slope of the first run of ``MIN_RUN`` good slopes."""
+    start = None
+    for i, slope in enumerate(slopes):
+        if not _good(float(slope), p, tol):
+            start = None
+            continue
+        start = i if start is None else start
+        if i - start + 1 >= MIN_RUN:
+            return start
+    return None
+
+
 def mathur(line: _Line, h0: float, scheme: str, order: int, noise: Noise) -> float:
     """Mathur's AutoDX step (pnd ``step.M``), generalised to every scheme and order."""
     grid = _Grid(line, h0, scheme, order)
     p = order
-    t_star = (1.0 + 2.0) / (1.0 - 2.0**-p)  # (1 + t^-m) / (1 - t^p), t = 1/2, m = 1
+    shrink = (1.0 + 2.0) / (1.0 - 2.0**-p)  # t* = (1 + t^-m) / (1 - t^p), t = 1/2, m = 1
+    shrink **= 1.0 / (p + 1)
     run, last = 0, math.nan
-    previous = float(grid.log_t(np.array([TOP]))[0])
-    for k in range(TOP - 1, BOTTOM - 1, -1):
+    start = min(START, grid.top)
+    previous = float(grid.log_t(np.array([start]))[0])
+    for k in range(start - 1, BOTTOM - 1, -1):
         current = float(grid.log_t(np.array([k]))[0])
         slope = previous - current  # log2 T(2h) - log2 T(h) over log2(2h) - log2(h) = 1
         previous = current
@@ -130,10 +155,17 @@ def mathur(line: _Line, h0: float, scheme: str, order: int, noise: Noise) -> flo
             run, last = run + 1, grid.H * 2.0 ** (k + 1)  # the larger step of the pair
             continue
         if run >= MIN_RUN:
-            return last / t_star ** (1.0 / (p + 1))
+            return last / shrink
         run = 0
     if run >= MIN_RUN:
-        return last / t_star ** (1.0 / (p + 1))
+        return last / shrink
+    # no run on the way down: pnd's grid form on the whole grid, good slopes, then okay ones
+    ks = np.arange(BOTTOM, grid.top + 1)
+    slopes = np.diff(grid.log_t(ks))  # slopes[i] between H 2^ks[i] and H 2^ks[i+1]
+    for tol in (SLOPE_TOL, OKAY_TOL):
+        i = _first_run(slopes, p, tol)
+        if i is not None:
+            return grid.H * 2.0 ** float(ks[i + 1]) / shrink
     return _fallback(grid, h0, noise)
 
 
@@ -174,7 +206,7 @@ def kostyrka(line: _Line, h0: float, scheme: str, order: int, noise: Noise) -> f
     """Kostyrka's kink-based step (pnd ``step.K``), generalised to every scheme and order."""
     grid = _Grid(line, h0, scheme, order)
     p = order
-    ks = np.arange(BOTTOM, TOP + 1)
+    ks = np.arange(BOTTOM, grid.top + 1)
     log_h = math.log2(grid.H) + ks.astype(float)
     log_t = grid.log_t(ks)
     slopes = _local_slopes(log_h, log_t)
