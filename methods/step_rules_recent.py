@@ -25,8 +25,10 @@ rule does with this V and what it costs.
 
 Both read the noise of f from the data (it raises the left branch of the V); the ``noise`` level
 enters Kostyrka's model minimum (no rounding branch) and both rules' fallback when no truncation
-branch is found: the unit-scale step scaled by ``(noise / (eps |f|))^(1/(p+1))``, as the error
-model predicts when ``|f^(p+1)| ~ |f|``.
+branch is found (a pole or the end of f's domain within reach, a polynomial of degree <= p,
+``f^(p+1)(x) = 0``): the starting step ``h0``, which :func:`~methods.step_rules.choose_steps`
+widens for the noise by ``(1 + noise / rounding)^(1/(p+1))``, as the error model predicts at
+unit scale.
 """
 
 from __future__ import annotations
@@ -103,13 +105,9 @@ class _Grid:
         return out
 
 
-def _fallback(grid: _Grid, h0: float, noise: Noise) -> float:
-    """No truncation branch: the unit-scale step, scaled for the noise the error model predicts."""
-    f0 = abs(float(grid.f(np.zeros(1))[0]))
-    rounding = noise.rel * f0
-    if noise.abs == 0 or rounding == 0:
-        return h0
-    return h0 * ((rounding + noise.abs) / rounding) ** (1.0 / (grid.order + 1))
+def _fallback(h0: float) -> float:
+    """No truncation branch: the unit-scale step ``h0`` (already widened for the noise)."""
+    return h0
 
 
 def _model_minimum(grid: _Grid, log_h: np.ndarray, log_t: np.ndarray, noise: Noise) -> float:
@@ -166,7 +164,7 @@ def mathur(line: _Line, h0: float, scheme: str, order: int, noise: Noise) -> flo
         i = _first_run(slopes, p, tol)
         if i is not None:
             return grid.H * 2.0 ** float(ks[i + 1]) / shrink
-    return _fallback(grid, h0, noise)
+    return _fallback(h0)
 
 
 def _local_slopes(log_h: np.ndarray, log_t: np.ndarray) -> np.ndarray:
@@ -218,7 +216,7 @@ def kostyrka(line: _Line, h0: float, scheme: str, order: int, noise: Noise) -> f
         valid = np.setdiff1d(valid, inner[slopes[inner] < 0])
     valid = _longest_run(valid)
     if valid.size < MIN_RUN:
-        return _fallback(grid, h0, noise)
+        return _fallback(h0)
     below = np.arange(valid[0])
     below = below[np.isfinite(log_t[below])]
     if below.size < 2:  # no rounding branch on the grid (the estimates below are exactly 0)
