@@ -98,7 +98,7 @@ def main() -> None:
     sample = rng.sample(plan, min(args.sample, len(plan)))
     cost_sample = rng.sample(costs, min(args.cost_sample, len(costs)))
     ctx = Context("projection", versions())
-    with tempfile.TemporaryDirectory() as tmp, ResultsWriter(Path(tmp) / "r.csv") as writer:
+    with tempfile.TemporaryDirectory() as tmp, ResultsWriter(Path(tmp)) as writer:
         run, write = timed(sample, ctx, writer)
         cost_run, _ = timed(cost_sample, ctx, writer)
     sched = scheduler_overhead() if args.overhead else ASSUMED_SCHEDULER_SECONDS

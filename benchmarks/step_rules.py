@@ -2,7 +2,7 @@
 
 Run ``python benchmarks/step_rules.py``. For central orders 2, 4, 6, 8 and forward orders 1, 2, 4
 and every step rule (``relative``, the unit-scale rule that was the default; ``guarded``, the
-default now; the four rules from the literature), evaluates the default-step gradient at every
+default now; the six rules from the literature), evaluates the default-step gradient at every
 point of the battery (``diffbench.problems.list_problems()``, truth from
 ``problem.exact_gradient``) and prints per rule and order: median and worst relative error, the
 median extra evaluations per point (``nfev`` minus the stencil's), and on how many points the
@@ -28,6 +28,8 @@ RULES = (
     "dumontet-vignes",
     "stepleman-winarsky",
     "gmsw",
+    "mathur",
+    "kostyrka",
 )
 
 #: Errors below this count as equal: an exact 0 of the lowest order (central(2) on a quadratic)

@@ -1,5 +1,6 @@
 """Jacobians, Hessians and k-th derivatives in the results table: their rows, best and
-default-step errors, failures, and the slopes theory predicts for their error-vs-step curves.
+default-step errors, failures, and the slopes theory predicts for their error-vs-step curves
+(rows of grid methods' grid form are left to :mod:`diffbench.analysis_kind_grids`).
 
 A row's ``derivative_kind`` says what it differentiates (an empty cell, as in tables written
 before the column existed by hand, counts as ``gradient``). Every gradient analysis
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis_base import WRONG, _median, best_attainable, first_points, label_table
+from .analysis_kind_grids import point_form_rows
 from .schema import DERIVATIVE_KINDS, Status
 
 __all__ = [
@@ -72,6 +74,7 @@ def kinds_present(df: pd.DataFrame) -> list[str]:
 def curve_rows(rows: pd.DataFrame) -> pd.DataFrame:
     """Accuracy rows of a kind forming the error-vs-step curves: a step method's default-step
     row (no ``step_rel``) is left out, a method measured only without a step keeps its row."""
+    rows = point_form_rows(rows)  # grid forms: error against grid size (analysis_kind_grids)
     stepped = (rows["kind"] == "step").to_numpy() & rows["step_rel"].isna().to_numpy()
     return rows[(rows["measure"] == "accuracy").to_numpy() & ~stepped]
 
@@ -85,6 +88,7 @@ def kind_defaults(rows: pd.DataFrame) -> pd.DataFrame:
         Columns ``label, problem, point, status, rel_error, asymmetry, nfev, message, failed``
         (no finite estimate, or an error above :data:`~diffbench.analysis.WRONG`).
     """
+    rows = point_form_rows(rows)
     ran = rows[(rows["status"] != Status.SKIPPED).to_numpy() & rows["step_rel"].isna().to_numpy()]
     cols = ["label", "problem", "point", "status", "rel_error", "asymmetry", "nfev", "message"]
     out = ran[cols].reset_index(drop=True)

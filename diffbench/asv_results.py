@@ -49,8 +49,6 @@ import pandas as pd
 
 from .schema import SCHEMA_VERSION
 from .store import (
-    COLUMNS,
-    RESULTS_FILE,
     ResultsFileError,
     measurement_key,
     results_path,
@@ -558,22 +556,17 @@ def read_asv_results(
 
 
 def _write_table(table: pd.DataFrame, out_dir: Path) -> Path:
-    from .store import ResultsWriter, check_writable
+    from .store import ResultsWriter, check_replaceable, check_writable, remove_results
 
     check_writable(out_dir)
-    path = out_dir / RESULTS_FILE
-    if path.exists():
-        with path.open(encoding="utf-8", errors="replace") as fh:
-            header = fh.readline().rstrip("\n")
-        if header != ",".join(COLUMNS):
-            raise AsvResultsError(
-                f"{str(path)!r} exists and is not a diffbench results file; it was left "
-                "untouched. Choose another --output."
-            )
-        path.unlink()
-    with ResultsWriter(path) as writer:
+    try:
+        check_replaceable(out_dir)
+    except ResultsFileError as exc:
+        raise AsvResultsError(f"{exc} Choose another --output.") from None
+    remove_results(out_dir)
+    with ResultsWriter(out_dir) as writer:
         writer.append(table.to_dict("records"))
-    return path
+    return results_path(out_dir)
 
 
 def from_asv(
@@ -583,7 +576,7 @@ def from_asv(
     commit: str | None = None,
     report: bool = True,
 ) -> dict[str, Any]:
-    """Write an asv run as ``results.csv``, ``asv_other.csv``, figures and ``REPORT.md``.
+    """Write an asv run as a results dataset, ``asv_other.csv``, figures and ``REPORT.md``.
 
     Parameters
     ----------
@@ -647,7 +640,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``from-asv`` to the ``diffbench`` command's ``subparsers``."""
     p = subparsers.add_parser(
         "from-asv",
-        help="turn asv's stored results into results.csv, the figures and the report",
+        help="turn asv's stored results into the results dataset, the figures and the report",
         description=(
             "Read the results of `asv run` (one machine, commit and environment: by default "
             "the run that finished last) into the same table as `diffbench run`, then draw "

@@ -16,9 +16,11 @@ Hessians (``kind == "hessian"``)
     ``rosenbrock-hessian-<n>`` (n = 2, 10, 100). ``loglik-scales``: a Gaussian log-likelihood at
     its maximum, mean about 1e4 and standard deviation about 1 (deterministic data).
     ``near-singular``: ``(x - y)^2 + 1e-8 exp(x + y)``, Hessian eigenvalues about 4 and 4e-8.
+    ``rosenbrock-hessian-2`` and ``near-singular`` have a ``domain`` for the grid sweep.
 Higher derivatives (``kind == "derivative"``)
     ``<problem>-d<k>``: the one-dimensional problems of the gradient battery at k = 2, 3, 4, where
-    SymPy's k-th derivative has no distributions (``x*|x|`` has a DiracDelta: left out).
+    SymPy's k-th derivative has no distributions (``x*|x|`` has a DiracDelta: left out), on
+    the gradient problem's ``domain`` for the grid sweep.
 
 Examples
 --------
@@ -39,6 +41,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 import sympy
+
+from methods.functions import SymbolicFunction
 
 from .battery import battery, rosenbrock_expression
 from .truth import ExactMatrix, hessian_truth, jacobian_truth
@@ -72,6 +76,10 @@ class KindProblem:
     deriv : int
         The derivative order k (``derivative`` problems; 1 otherwise).
     tags : frozenset of str
+    domain : tuple of (float, float), optional
+        A box on which the problem is also measured on grids (grid methods' grid form, the
+        truth at every node): set for the 1-D derivative problems (the gradient battery's
+        domain) and the 2-D Hessians whose truth is cheap; None: no grid sweep.
     """
 
     name: str
@@ -82,6 +90,7 @@ class KindProblem:
     description: str
     deriv: int = 1
     tags: frozenset[str] = frozenset()
+    domain: tuple[tuple[float, float], ...] | None = None
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -102,20 +111,19 @@ class KindProblem:
             self._cache[key] = build()
         return self._cache[key]
 
-    def function(self) -> Callable:
-        """The formula compiled for numpy.
+    def function(self) -> SymbolicFunction:
+        """The formula compiled for numpy, carrying its expression (methods that differentiate
+        the expression, ``sympy`` and the AD peers, read it; everyone else calls it).
 
-        Jacobian problems: ``f(x) -> list of m values`` for ``x`` of shape ``(n,)``; Hessian
-        problems: ``f(x) -> value``; derivative problems: ``f(t) -> value`` for a scalar ``t``.
+        A :class:`methods.SymbolicFunction` in the vector convention, ``x`` of shape ``(n,)``
+        (or ``(m, n)``): Jacobian problems give a tuple of m values (``expr`` is the tuple of
+        components), Hessian problems a value, derivative problems a value for ``x`` of shape
+        ``(1,)`` (``Method.derivative`` passes it through as it is).
         """
 
-        def build() -> Callable:
-            cse = self.dim <= 200
-            if self.kind == "derivative":
-                return sympy.lambdify(self.symbols[0], self.exprs[0], modules="numpy")
-            target = list(self.exprs) if self.kind == "jacobian" else self.exprs[0]
-            fn = sympy.lambdify(self.symbols, target, modules="numpy", cse=cse)
-            return _Unpack(fn)
+        def build() -> SymbolicFunction:
+            exprs = self.exprs if self.kind == "jacobian" else self.exprs[0]
+            return SymbolicFunction(exprs, self.symbols)
 
         return self._cached("function", build)
 
@@ -154,16 +162,6 @@ class KindProblem:
         if self.kind == "derivative":
             raise ValueError(f"problem {self.name!r} is a derivative problem: it has no pattern.")
         return self._cached("sparsity", build)
-
-
-class _Unpack:
-    """``f(x) = fn(*x)`` for a point ``x`` (array, complex, dual or hyper-dual)."""
-
-    def __init__(self, fn: Callable) -> None:
-        self.fn = fn
-
-    def __call__(self, x: Any) -> Any:
-        return self.fn(*[x[i] for i in range(x.shape[-1])])
 
 
 def _robertson() -> KindProblem:
@@ -240,6 +238,7 @@ def _rosenbrock_hessian(n: int) -> KindProblem:
         (start, near),
         f"extended Rosenbrock, n = {n}: tridiagonal Hessian",
         tags=frozenset({"polynomial"}),
+        domain=((-2.0, 2.0),) * n if n == 2 else None,
     )
 
 
@@ -276,6 +275,7 @@ def _near_singular() -> KindProblem:
         ((0.3, 0.2), (1.0, -1.0)),
         "(x - y)^2 + 1e-8 exp(x + y): Hessian eigenvalues ~4 and ~4e-8",
         tags=frozenset({"ill-conditioned"}),
+        domain=((-1.5, 1.5), (-1.5, 1.5)),
     )
 
 
@@ -298,6 +298,7 @@ def _higher_derivatives() -> list[KindProblem]:
                     f"{p.description} (derivative of order {k})",
                     deriv=k,
                     tags=frozenset(p.tags),
+                    domain=p.domain,
                 )
             )
     return out

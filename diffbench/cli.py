@@ -1,4 +1,4 @@
-"""The ``diffbench`` command: ``run``, ``report``, ``list``, and subcommands added by modules.
+"""The ``diffbench`` command: ``run``, ``report``, ``export``, ``list``, and module subcommands.
 
 Adding a subcommand is a one-line change: put the module's name in :data:`SUBCOMMAND_MODULES`.
 Such a module exposes ``add_parser(subparsers)``, which adds its parser with
@@ -89,14 +89,14 @@ def _add_run(subparsers: Any) -> None:
     sizes = "; ".join(f"{d}-D: {', '.join(map(str, s))}" for d, s in DEFAULT_GRID_SIZES.items())
     p = subparsers.add_parser(
         "run",
-        help="sweep methods over problems, steps and grid sizes; write results.csv",
+        help="sweep methods over problems, steps and grid sizes; write the results dataset",
         description=(
             "Measure every method configuration on every problem: errors over a range of "
             "relative steps (step methods; at x the step passed is STEP * max(1, |x_i|)), one "
             "value per point (exact and adaptive methods), errors over grid sizes (grid "
-            "methods), then nfev and time per gradient at the default step. Rows are appended "
-            "to OUTPUT/results.csv as they are produced; an interrupted run continues "
-            "with --resume."
+            "methods), then nfev and time per gradient at the default step. Rows are written "
+            "to OUTPUT/results/ (Parquet parts) as they are produced; an interrupted run "
+            "continues with --resume."
         ),
     )
     p.add_argument(
@@ -123,7 +123,7 @@ def _add_run(subparsers: Any) -> None:
         "--output",
         default=_DEFAULT_OUTPUT,
         metavar="DIR",
-        help=f"output directory (default {_DEFAULT_OUTPUT}; a new run replaces its results.csv)",
+        help=f"output directory (default {_DEFAULT_OUTPUT}; a new run replaces its results)",
     )
     p.add_argument("--resume", action="store_true", help="continue the run in DIR (no repeats)")
     p.add_argument(
@@ -235,7 +235,8 @@ def _add_report(subparsers: Any) -> None:
         "report",
         help="draw the figures and write REPORT.md from a run's results",
         description=(
-            "Read INPUT/results.csv, draw the figures into INPUT/figures/ and write "
+            "Read INPUT's results (INPUT/results/, or an earlier version's results.csv), "
+            "draw the figures into INPUT/figures/ and write "
             "INPUT/REPORT.md "
             "(best errors, optimal steps, hazards, a recommendation, cost)."
         ),
@@ -249,6 +250,32 @@ def _report(args: argparse.Namespace) -> int:
     from .report import write_report
 
     path = write_report(args.input, output=args.output)
+    print(f"wrote {path}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# diffbench export
+# --------------------------------------------------------------------------------------------
+def _add_export(subparsers: Any) -> None:
+    from .store import EXPORT_FILE
+
+    p = subparsers.add_parser(
+        "export",
+        help="write a run's results as one flat CSV file",
+        description="Write the results table of the run in INPUT as one CSV file (the columns "
+        "and formatting of the CSV store of earlier versions; readable by pandas.read_csv).",
+    )
+    p.add_argument("--csv", action="store_true", required=True, help="write CSV (the one format)")
+    p.add_argument("--input", default=_DEFAULT_OUTPUT, metavar="DIR", help="directory of the run")
+    p.add_argument("--output", metavar="FILE", help=f"CSV file (default INPUT/{EXPORT_FILE})")
+    p.set_defaults(handler=_export)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .store import export_csv
+
+    path = export_csv(args.input, args.output)
     print(f"wrote {path}")
     return 0
 
@@ -269,6 +296,7 @@ def _add_list(subparsers: Any) -> None:
 
 def _list(args: argparse.Namespace) -> int:
     import methods
+    from methods.derivative_kinds import DERIVATIVE_KINDS
 
     from .problems import list_problems
 
@@ -282,6 +310,11 @@ def _list(args: argparse.Namespace) -> int:
             lines.append(f"  {info.name:<22} {info.family:<18} {info.kind:<9} {status}")
             if len(labels) > 1 or labels[0] != info.name:
                 lines.append(f"  {'':<22} variants: {', '.join(labels)}")
+            kinds = [k for k in DERIVATIVE_KINDS if k in info.derivative_kinds]
+            shown = [
+                f"derivative (k <= {info.max_deriv})" if k == "derivative" else k for k in kinds
+            ]
+            lines.append(f"  {'':<22} computes: {', '.join(shown)}")
     if args.what in ("problems", "all"):
         if lines:
             lines.append("")
@@ -298,7 +331,7 @@ def _list(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------
 # the parser and main
 # --------------------------------------------------------------------------------------------
-_BUILTIN = (_add_run, _add_report, _add_list)
+_BUILTIN = (_add_run, _add_report, _add_export, _add_list)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ the asv benchmarks and ``diffbench from-asv`` all enumerate and describe methods
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -212,9 +213,16 @@ def cannot_apply(config: MethodConfig, problem: Any) -> str:
     the problem's function lacks), or ``""`` if it can."""
     if not config.available:
         return config.reason or "not available here"
-    if "expression" in config.needs and not has_expression(problem.function):
+    if "expression" in config.needs and not has_expression(_function_of(problem)):
         return "needs a SymPy expression and this problem's function has none"
     return ""
+
+
+def _function_of(problem: Any) -> Any:
+    """The callable of a problem: ``Problem.function``, or what a kind problem's
+    ``function()`` builds (:mod:`diffbench.battery_kinds`)."""
+    function = problem.function
+    return function() if inspect.ismethod(function) else function
 
 
 def distinct_grid_forms(configs: Iterable[MethodConfig]) -> list[MethodConfig]:

@@ -279,6 +279,8 @@ def _run_cost(ctx: Context, task: Task) -> list[dict]:
 def _run_kind(ctx: Context, task: Task) -> list[dict]:
     """A Jacobian, Hessian or k-th derivative sweep of one configuration on one problem of
     :mod:`diffbench.battery_kinds` (:func:`diffbench.measure.measure_kind`), or its skip row."""
+    if task.form == "grid":
+        return _run_kind_grid(ctx, task)
     (config,) = task.configs
     prob, kind, deriv = task.problem, task.derivative_kind, task.deriv
     base = dict(_base_row(ctx, task, config), **config.columns("point", kind, deriv))
@@ -299,6 +301,38 @@ def _run_kind(ctx: Context, task: Task) -> list[dict]:
                                          "point", kind, deriv)  # fmt: skip
             truth = task.truths[i]
             m = failed or measure_kind(method, kind, f, x, truth, step=h, deriv=deriv)
+            rows.append(_with(row, m))
+    return rows
+
+
+def _run_kind_grid(ctx: Context, task: Task) -> list[dict]:
+    """Every grid configuration of a ``kind`` task on one grid of a kind problem
+    (:mod:`diffbench.measure_kind_grids`: sampled once, scored over ``interior`` and ``edge``),
+    or the skip row of one configuration."""
+    from .measure_kind_grids import measure_kind_grid, sample_kind_grid
+
+    prob, kind, deriv, size = task.problem, task.derivative_kind, task.deriv, task.grid_size
+    key = partial(measurement_key, "accuracy", prob.name, None)
+    if task.reason:
+        (config,) = task.configs
+        base = dict(_base_row(ctx, task, config), **config.columns("grid", kind, deriv))
+        return [dict(base, key=key(base["label"], None, None, task.region, kind, deriv),
+                     status=Status.SKIPPED.value, message=task.reason)]  # fmt: skip
+    sample = sample_kind_grid(prob, size)
+    rows = []
+    for config in task.configs:
+        base = dict(
+            _base_row(ctx, task, config),
+            **config.columns("grid", kind, deriv),
+            point_values=grid_text(prob.domain),
+            step=sample.spacing,
+            grid_size=size,
+        )
+        method, failed = _build(config)
+        results = ({"interior": failed, "edge": failed} if failed
+                   else measure_kind_grid(method, sample, kind, deriv))  # fmt: skip
+        for region, m in results.items():
+            row = dict(base, region=region, key=key(base["label"], None, size, region, kind, deriv))
             rows.append(_with(row, m))
     return rows
 

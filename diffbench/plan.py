@@ -13,7 +13,9 @@
   :mod:`diffbench.battery_kinds`): the configurations whose method declares the kind (and, for a
   k-th derivative, ``max_deriv >= k``), every point, at the method's default step and, for step
   methods, at every relative step; problems of more than :data:`KIND_MAX_DIM` variables are
-  skipped. Methods that do not declare a kind get no rows for it.
+  skipped. Methods that do not declare a kind get no rows for it. Grid methods are also
+  measured in their grid form on the kind problems that have a ``domain`` (the 1-D battery's
+  k-th derivatives, 2-D Hessians), over the gradient sweep's grid sizes.
 
 What cannot run (not available, needs an expression the problem lacks, too many variables)
 becomes a ``skip`` task whose rows say why. Nothing here depends on a method's name: it follows
@@ -85,6 +87,24 @@ class Task:
     def keys(self) -> list[str]:
         """The measurement keys of the rows this task writes."""
         p = self.problem.name
+        if self.what == "kind" and self.form == "grid":
+            cells = [(None, self.region)] if self.reason else [
+                (self.grid_size, r) for r in ("interior", "edge")]  # fmt: skip
+            return [
+                measurement_key(
+                    "accuracy",
+                    p,
+                    None,
+                    c.grid_label,
+                    None,
+                    size,
+                    region,
+                    self.derivative_kind,
+                    self.deriv,
+                )  # fmt: skip
+                for c in self.configs
+                for size, region in cells
+            ]
         if self.what == "kind":
             steps = (None,) if self.reason else self.steps
             points = (None,) if self.reason else range(len(self.problem.points))
@@ -294,11 +314,15 @@ def plan_kinds(
     problems: list[Any],
     steps: StepRange | tuple[float, ...],
     truths: Mapping[str, tuple],
+    grid_sizes: Mapping[int, tuple[int, ...]] | None = None,
 ) -> list[Task]:
     """Tasks of the Jacobian, Hessian and k-th derivative sweep (``truths``:
-    :func:`exact_kind_truths`); one ``kind`` task per problem and configuration that computes it."""
+    :func:`exact_kind_truths`); one ``kind`` task per problem and configuration that computes it,
+    and, with ``grid_sizes`` (as for gradients), the grid forms of the grid methods that compute
+    it on problems with a ``domain``: one task per grid size (region ``interior``: form grid)."""
     tasks = []
     for prob in problems:
+        tasks.extend(_kind_grid_tasks(configs, prob, grid_sizes or {}))
         deriv = prob.deriv if prob.kind == "derivative" else None
         common = dict(derivative_kind=prob.kind, deriv=deriv)
         for config in configs:
@@ -315,6 +339,30 @@ def plan_kinds(
                 continue
             t = (None, *_kind_steps(config, steps, prob.kind)) if config.kind == "step" else (None,)
             tasks.append(Task("kind", prob, (config,), steps=t, truths=truths[prob.name], **common))
+    return tasks
+
+
+def _kind_grid_tasks(
+    configs: list[MethodConfig], prob: Any, grid_sizes: Mapping[int, tuple[int, ...]]
+) -> list[Task]:
+    """Grid-form tasks of one kind problem: every grid size of its dimension for the distinct
+    grid forms that compute its kind (the truth at the nodes is computed in the task)."""
+    sizes = grid_sizes.get(prob.dim, ())
+    if getattr(prob, "domain", None) is None or not sizes or prob.dim > MAX_GRID_DIM:
+        return []
+    deriv = prob.deriv if prob.kind == "derivative" else None
+    common = dict(derivative_kind=prob.kind, deriv=deriv, region="interior")
+    grid = [c for c in distinct_grid_forms(c for c in configs if c.kind == "grid")
+            if computes(c, prob.kind, prob.deriv)]  # fmt: skip
+    tasks, runnable = [], []
+    for c in grid:
+        reason = cannot_apply(c, prob)
+        if reason:
+            tasks.append(Task("kind", prob, (c,), reason=reason, **common))
+        else:
+            runnable.append(c)
+    if runnable:
+        tasks += [Task("kind", prob, tuple(runnable), grid_size=n, **common) for n in sizes]
     return tasks
 
 

@@ -33,7 +33,7 @@ from .analysis_kinds import gradient_rows
 from .figures.registry import start_figures
 from .report_advice import recommendations
 from .report_kinds import kinds_sections
-from .store import RESULTS_FILE, RUN_INFO_FILE, read_results, read_run_info
+from .store import RESULTS_DIR, RESULTS_FILE, RUN_INFO_FILE, read_results, read_run_info
 
 __all__ = [
     "WRONG",
@@ -111,7 +111,9 @@ def _load(source: str | os.PathLike) -> tuple[pd.DataFrame, dict[str, Any], Path
     """The table, the run info and the run directory of a run directory or a results file."""
     path = Path(source)
     df = read_results(path)
-    directory = path if path.suffix != ".csv" else path.parent
+    directory = path.parent if path.suffix in (".csv", ".parquet") else path
+    if directory.name == RESULTS_DIR and not (directory / RESULTS_DIR).exists():
+        directory = directory.parent  # the dataset folder itself was given
     try:
         run_info = read_run_info(directory)
     except ValueError:
@@ -132,7 +134,8 @@ def check_report_target(path: str | os.PathLike) -> None:
         and does not start with :data:`REPORT_HEADING`.
     """
     out = Path(path)
-    if out.name in (RESULTS_FILE, RUN_INFO_FILE) or out.suffix.lower() in (".csv", ".json"):
+    kept = (RESULTS_FILE, RUN_INFO_FILE, RESULTS_DIR)
+    if out.name in kept or out.suffix.lower() in (".csv", ".json", ".parquet"):
         raise ValueError(
             f"`output` {str(out)!r} is where results are kept, not a report; choose a .md file "
             "(default: REPORT.md in the run's folder). Nothing was written."
@@ -163,7 +166,8 @@ def write_report(
     Parameters
     ----------
     source : path-like or pandas.DataFrame
-        A run directory (holding ``results.csv`` and ``run.json``) or a results table.
+        A run directory (holding the results dataset ``results/``, or an earlier version's
+        ``results.csv``, and ``run.json``) or a results table.
     output : path-like, optional
         The report file; default ``<source>/REPORT.md`` (required when ``source`` is a table).
         Figures go to ``figures/`` next to it.

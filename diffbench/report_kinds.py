@@ -3,7 +3,9 @@
 Each section has a methods table (best and default-step errors, both at each problem's first
 point: :mod:`diffbench.analysis_kinds`), a table of best errors per problem (worst over the
 points), the default-step failures, and the error-against-step figures of its problems (the
-registry's ``kinds`` section, with theory slopes).
+registry's ``kinds`` section, with theory slopes), and, where grid methods were measured in
+their grid form, the observed convergence order per method and region against theory
+(:mod:`diffbench.analysis_kind_grids`) with error-against-grid-size figures.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from .analysis_base import WRONG
+from .analysis_kind_grids import kind_grid_summary
 from .analysis_kinds import (
     KIND_TITLES,
     kind_best,
@@ -103,6 +106,32 @@ def _skipped(rows: pd.DataFrame) -> list[str]:
     ]
 
 
+def _order(p: float, spec: str = ".2f") -> str:
+    return "-" if pd.isna(p) else format(float(p), spec)
+
+
+def _grid_orders(rows: pd.DataFrame) -> list[str]:
+    summary = kind_grid_summary(rows)
+    if summary.empty:
+        return []
+    table = [
+        [f"`{r['label']}`", r["region"], _order(r["theory"], "g"), _order(r["median_observed"]),
+         f"{r['problems']} of {r['measured']}", fmt_number(r["median_best_error"])]
+        for _, r in summary.iterrows()
+    ]  # fmt: skip
+    header = ["grid method", "region", "theory order", "observed order (median)",
+              "problems with an order", "best error (median)"]  # fmt: skip
+    return [
+        "Grid methods in their grid form (the samples of each problem's domain on the gradient "
+        "sweep's grid sizes, the exact value at every node): the observed convergence order "
+        "`error ~ N^-p` fitted on the last grids before the rounding floor "
+        "(`diffbench.analysis.fit_order`), median over the problems with enough grids, next to "
+        "the order theory gives inside the grid. `edge` is the band of nodes a one-sided "
+        "formula reaches (numpy.gradient applied k times: the first k nodes).",
+        markdown_table(header, table),
+    ]
+
+
 def kind_section(df: pd.DataFrame, kind: str, figures: Figures, base: Path) -> list[str]:
     """The Markdown blocks of one kind's section (empty if the table has no rows of it)."""
     rows = kind_rows(df, kind)
@@ -122,6 +151,7 @@ def kind_section(df: pd.DataFrame, kind: str, figures: Figures, base: Path) -> l
         _best_table(rows),
         *_failures(rows),
         *_skipped(rows),
+        *_grid_orders(rows),
     ]
     for problem in dict.fromkeys(rows["problem"]):
         shown = embedded_figures(figures, "kinds", base, problem)

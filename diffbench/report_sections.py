@@ -104,9 +104,26 @@ def intro(df: pd.DataFrame) -> list[str]:
         f"{len(df)} measurements ({len(acc)} of accuracy, {len(df) - len(acc)} of cost) of "
         f"{df['label'].nunique()} method configurations on {df['problem'].nunique()} problems. "
         f"Status: {status}. "
-        "All errors are relative max-norm errors against exact SymPy/mpmath gradients. "
+        f"All errors are relative max-norm errors against exact SymPy/mpmath "
+        f"{_kinds_measured(df)}. "
         "Definitions are at the end.",
     ]
+
+
+#: How the intro names each derivative kind (``derivative_kind`` column), in this order.
+_KIND_WORDS = {
+    "gradient": "gradients",
+    "jacobian": "Jacobians",
+    "hessian": "Hessians",
+    "derivative": "k-th derivatives",
+}
+
+
+def _kinds_measured(df: pd.DataFrame) -> str:
+    """The kinds in the table, in words: 'gradients', 'gradients, Jacobians and Hessians'."""
+    present = set(df["derivative_kind"]) if "derivative_kind" in df else {"gradient"}
+    words = [w for k, w in _KIND_WORDS.items() if k in present] or ["derivatives"]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 #: Headers of the methods table; each says its basis (defined in the Definitions).

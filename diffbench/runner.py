@@ -76,15 +76,15 @@ from .steps import (
     steps_to_json,
 )
 from .store import (
-    RESULTS_FILE,
-    ResultsFileError,
     ResultsWriter,
+    check_replaceable,
     check_writable,
     read_results,
     read_run_info,
+    remove_results,
+    resume_keys,
     rows_to_frame,
     write_run_info,
-    written_by_diffbench,
 )
 from .timing import time_call
 
@@ -144,7 +144,8 @@ def sweep(
     grid_sizes : sequence of int or dict, optional
         Points per axis for grid methods; default :data:`DEFAULT_GRID_SIZES`.
     output : path-like, optional
-        Directory for ``results.csv`` and ``run.json``; rows are appended as they are produced.
+        Directory for the results dataset (``results/``, Parquet parts) and ``run.json``; rows
+        are written as they are produced, a part at a time (:mod:`diffbench.store`).
         Without it nothing is written and the table is only returned.
     resume : bool, default False
         Continue the run in ``output``: measurements already there are not repeated. Arguments
@@ -293,17 +294,15 @@ def _sweep_into(out_dir: Path, resume: bool, stored: dict[str, Any], work: _Work
     """The sweep into ``out_dir``, with its folder lock held: rows appended as they come,
     ``run.json`` kept up to date, an interruption recorded."""
     if not resume:
-        _check_replaceable(out_dir / RESULTS_FILE)
-    done: set[str] = set()
-    if resume and (out_dir / RESULTS_FILE).exists():
-        done = set(read_results(out_dir, repair=True)["key"])
+        check_replaceable(out_dir)
+    done: set[str] = resume_keys(out_dir) if resume else set()
     ctx = Context(run_id=stored.get("run_id") or _new_run_id(), versions=versions())
     info = _run_info(ctx, stored, work.config_json, work.jobs, work.client)
     write_run_info(out_dir, info)
     if not resume:
-        (out_dir / RESULTS_FILE).unlink(missing_ok=True)
+        remove_results(out_dir)
     started = time.perf_counter()
-    with ResultsWriter(out_dir / RESULTS_FILE) as writer:
+    with ResultsWriter(out_dir) as writer:
         try:
             _measure(work, ctx, writer.append, done)
         except BaseException:
@@ -337,7 +336,8 @@ def _measure(work: _Work, ctx: Context, write: Callable[[list[dict]], Any], done
     execute(todo(plan), ctx, work.jobs, sink, work.progress, "accuracy", client=work.client)
     if work.kind_problems:
         exact = exact_kind_truths(work.kind_problems)
-        kind_plan = plan_kinds(work.configs, work.kind_problems, work.steps, exact)
+        kind_plan = plan_kinds(work.configs, work.kind_problems, work.steps, exact,
+                               work.grid_sizes)  # fmt: skip
         execute(todo(kind_plan), ctx, work.jobs, sink, work.progress, "kinds", client=work.client)
     if work.config_json["cost"]:
         costs = todo(plan_cost(work.configs, work.problems, truths, timing_opts))
@@ -446,21 +446,3 @@ def _run_info(
         "jobs": jobs if scheduler is None else f"dask cluster at {scheduler}",
         "scheduler": scheduler,
     }
-
-
-def _check_replaceable(path: Path) -> None:
-    """A new run replaces an earlier results file, but never a file that is not one."""
-    if not path.exists():
-        return
-    try:
-        with path.open(encoding="utf-8") as fh:
-            header = fh.readline().rstrip("\n")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ResultsFileError(
-            f"cannot read {str(path)!r} ({exc}); it was left untouched."
-        ) from None
-    if not written_by_diffbench(header):  # any version's results may be replaced
-        raise ResultsFileError(
-            f"{str(path)!r} exists and is not a diffbench results file; it was left untouched. "
-            "Move it away or choose another output directory."
-        )

@@ -1,53 +1,68 @@
-"""Keeping results: one tidy CSV, appended batch by batch, and a small run-info JSON.
+"""Keeping results: a Parquet dataset appended part by part, and a small run-info JSON.
 
-Every measurement is one row of ``results.csv`` (columns :data:`COLUMNS`). Rows are appended as
-they are produced, each batch with a single ``write`` on a file opened for appending, so a run that
-is interrupted (Ctrl-C, ``kill -9``) keeps every batch written before and loses at most the work in
-flight. Each row carries a ``key`` naming the measurement (problem, point, method label, step or
-grid size, region, measure): resuming skips the keys already present, so no row is lost or
-repeated.
+A run folder ``DIR`` holds ``run.json`` and the dataset ``DIR/results/``: one Parquet file per
+batch of rows written (``part-000000.parquet``, ...; :mod:`diffbench.store_parquet`), each
+written whole under a temporary name and renamed, so an interrupted run (Ctrl-C, ``kill -9``)
+keeps every part written before and loses at most the rows gathered for the next one. Each row
+carries a ``key`` naming the measurement (problem, point, method label, step or grid size,
+region, measure): resuming skips the keys already present, so no row is lost or repeated.
 
-A file that does not parse as a results file is never overwritten: :func:`read_results` raises
-:class:`ResultsFileError` naming the file and the line. The one repair ever made is dropping an
-unterminated last line, the trace of a write cut short, when a run is resumed.
+A part that cannot be read whole is named, never read as fewer rows: :func:`read_results`
+raises, and a resumed run sets it aside and measures its rows again. A part or file of another
+schema version is refused naming both versions. Folders written before the dataset hold one
+``results.csv`` (:mod:`diffbench.store_csv`); they are still read, and ``--resume`` moves their
+rows into the dataset. A folder holding both is refused: which one is the run is not guessed.
+:func:`export_csv` writes the flat CSV.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
 import tempfile
-import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from .schema import (
-    COLUMNS,
-    DERIVATIVE_KINDS,
-    FORMS,
-    MEASURES,
-    REGIONS,
-    SCHEMA,
-    SCHEMA_VERSION,
-    STATUSES,
+from .schema import COLUMNS, MEASURES, REGIONS, STATUSES
+from .store_csv import (
+    format_rows,
+    read_csv_results,
+    warn_duplicates,
+    write_csv,
+    written_by_diffbench,
+)
+from .store_parquet import (
+    RESULTS_DIR,
+    CorruptPartError,
+    DatasetWriter,
+    is_dataset_name,
+    part_paths,
+    read_dataset,
+    read_part,
+)
+from .store_table import (
+    ResultsFileError,
+    columns_to_table,
+    rows_to_columns,
+    table_to_frame,
 )
 
 __all__ = [
     "COLUMNS",
     "written_by_diffbench",
     "RESULTS_FILE",
+    "RESULTS_DIR",
     "RUN_INFO_FILE",
+    "EXPORT_FILE",
     "STATUSES",
     "MEASURES",
     "REGIONS",
     "ResultsFileError",
+    "CorruptPartError",
     "ResultsWriter",
     "measurement_key",
     "read_results",
@@ -55,27 +70,30 @@ __all__ = [
     "write_run_info",
     "results_path",
     "check_writable",
+    "check_replaceable",
+    "remove_results",
+    "resume_keys",
+    "export_csv",
     "format_rows",
     "rows_to_frame",
 ]
 
+#: The single CSV file of the runs made before the Parquet dataset (still read).
 RESULTS_FILE = "results.csv"
 RUN_INFO_FILE = "run.json"
-
-
-class ResultsFileError(ValueError):
-    """A results or run-info file that cannot be read; it is left untouched."""
-
-
-def written_by_diffbench(header: str) -> bool:
-    """Whether a CSV header line is one diffbench writes (this version or another one)."""
-    return header.startswith("run_id,key,measure,")
+#: Default file of :func:`export_csv`, next to the dataset.
+EXPORT_FILE = "results-export.csv"
 
 
 def results_path(directory: str | os.PathLike) -> Path:
-    """``directory / results.csv``; a path to a ``.csv`` file is returned as is."""
+    """Where the results of a run folder are: ``DIR/results`` (the dataset), or
+    ``DIR/results.csv`` for a folder written before the dataset; a file path is returned as is.
+    """
     path = Path(directory)
-    return path if path.suffix == ".csv" else path / RESULTS_FILE
+    if path.suffix in (".csv", ".parquet"):
+        return path
+    legacy = path / RESULTS_FILE
+    return legacy if legacy.exists() and not (path / RESULTS_DIR).exists() else path / RESULTS_DIR
 
 
 def measurement_key(
@@ -117,23 +135,6 @@ def measurement_key(
     return "|".join(parts)
 
 
-def _cell(value: Any) -> str:
-    """One CSV cell: floats round-trip (repr), missing values are empty, text is one line."""
-    if value is None:
-        return ""
-    if value is pd.NA:
-        return ""
-    if isinstance(value, bool | np.bool_):
-        return "true" if value else "false"
-    if isinstance(value, float | np.floating):
-        return "" if math.isnan(value) else repr(float(value))
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    text = str(value)
-    # one row per line, always: the resume logic relies on it
-    return text.replace("\r", " ").replace("\n", " ")
-
-
 def check_writable(directory: str | os.PathLike) -> Path:
     """Create ``directory`` if needed and check a file can be written in it.
 
@@ -153,232 +154,225 @@ def check_writable(directory: str | os.PathLike) -> Path:
     return path
 
 
-class ResultsWriter:
-    """Append rows to a results CSV, one ``write`` per batch.
+class ResultsWriter(DatasetWriter):
+    """Append rows to the dataset of the run folder ``directory`` (``directory/results``).
+
+    Rows are gathered and written a part at a time (see
+    :class:`~diffbench.store_parquet.DatasetWriter` for ``min_rows``, ``max_seconds`` and
+    ``clock``); closing writes what is gathered.
 
     Parameters
     ----------
-    path : path-like
-        The CSV file. It is created with a header if missing or empty.
+    directory : path-like
+        The run folder.
+    **options
+        ``min_rows``, ``max_seconds``, ``clock`` of the dataset writer.
     """
 
-    def __init__(self, path: str | os.PathLike) -> None:
-        self.path = Path(path)
-        new = not self.path.exists() or self.path.stat().st_size == 0
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        self.rows_written = 0
-        if new:
-            self._write(",".join(COLUMNS) + "\n")
-
-    def _write(self, text: str) -> None:
-        data = text.encode("utf-8")
-        while data:
-            done = os.write(self._fd, data)
-            data = data[done:]
-
-    def append(self, rows: Iterable[Mapping[str, Any]]) -> int:
-        """Append ``rows`` (mappings with keys from :data:`COLUMNS`) in one write."""
-        text, count = format_rows(rows)
-        if count:
-            self._write(text)
-            self.rows_written += count
-        return count
-
-    def close(self) -> None:
-        """Close the file (rows are already on disk: each batch is written at once)."""
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
-
-    def __enter__(self) -> ResultsWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def format_rows(rows: Iterable[Mapping[str, Any]]) -> tuple[str, int]:
-    """CSV text of ``rows`` (no header), one line per row, and the number of rows."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    count = 0
-    for row in rows:
-        unknown = set(row) - set(COLUMNS)
-        if unknown:
-            raise ValueError(f"row has unknown columns {sorted(unknown)}.")
-        writer.writerow([_cell(row.get(c)) for c in COLUMNS])
-        count += 1
-    return buf.getvalue(), count
-
-
-def _convert(kind: str, text: str) -> Any:
-    if kind == "str":
-        return text
-    if text == "":
-        return None
-    if kind == "bool":
-        if text not in ("true", "false"):
-            raise ValueError(f"{text!r} is not true or false")
-        return text == "true"
-    return int(text) if kind == "int" else float(text)
-
-
-def _corrupt(path: str, line: int | None, why: str) -> ResultsFileError:
-    where = f" (line {line})" if line is not None else ""
-    return ResultsFileError(
-        f"{path!r} is not a readable diffbench results file{where}: {why}. "
-        "It was left untouched; move it away or choose another directory."
-    )
-
-
-def _parse(lines: list[str], source: str) -> pd.DataFrame:
-    """Rows of CSV text (header excluded) to a typed DataFrame; ``source`` names them in errors."""
-    kinds = [SCHEMA[c] for c in COLUMNS]
-    columns: list[list[Any]] = [[] for _ in COLUMNS]
-    for number, fields in enumerate(csv.reader(lines), start=2):
-        if len(fields) != len(COLUMNS):
-            raise _corrupt(source, number, f"expected {len(COLUMNS)} fields, found {len(fields)}")
-        try:
-            for col, kind, text in zip(columns, kinds, fields, strict=True):
-                col.append(_convert(kind, text))
-        except ValueError as exc:
-            raise _corrupt(source, number, f"a value does not parse ({exc})") from None
-    data: dict[str, Any] = {}
-    for name, kind, values in zip(COLUMNS, kinds, columns, strict=True):
-        if kind == "int":
-            data[name] = pd.array(values, dtype="Int64")
-        elif kind == "bool":
-            data[name] = pd.array(values, dtype="boolean")
-        elif kind == "float":
-            data[name] = np.array([math.nan if v is None else v for v in values], dtype=float)
-        else:
-            data[name] = pd.Series(values, dtype=object)
-    df = pd.DataFrame(data, columns=list(COLUMNS))
-    for name, allowed in (("status", STATUSES), ("measure", MEASURES), ("region", REGIONS)):
-        bad = ~df[name].isin(allowed)
-        if bad.any():
-            first = int(np.flatnonzero(bad.to_numpy())[0])
-            raise _corrupt(source, first + 2, f"unknown {name} {df[name].iloc[first]!r}")
-    bad = (
-        df["derivative_kind"].notna() & ~df["derivative_kind"].isin([*DERIVATIVE_KINDS, ""])
-    ).to_numpy()
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        what = df["derivative_kind"].iloc[first]
-        raise _corrupt(source, first + 2, f"unknown derivative_kind {what!r}")
-    bad = (df["form"].notna() & ~df["form"].isin([*FORMS, ""])).to_numpy()
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        raise _corrupt(source, first + 2, f"unknown form {df['form'].iloc[first]!r}")
-    other = (df["schema_version"].notna() & (df["schema_version"] != SCHEMA_VERSION)).to_numpy()
-    if other.any():
-        first = int(np.flatnonzero(other)[0])
-        raise _corrupt(
-            source,
-            first + 2,
-            f"it was written with results schema {df['schema_version'].iloc[first]}, and this "
-            f"version of diffbench reads schema {SCHEMA_VERSION}; read it with the diffbench "
-            "version that wrote it",
-        )
-    return df
+    def __init__(self, directory: str | os.PathLike, **options: Any) -> None:
+        super().__init__(Path(directory) / RESULTS_DIR, **options)
 
 
 def rows_to_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Rows (mappings) to the DataFrame :func:`read_results` would give for them."""
-    text, _ = format_rows(rows)
-    return _parse(text.split("\n")[:-1], "rows")
+    return table_to_frame(columns_to_table(rows_to_columns(rows)), "rows")
+
+
+def _locate(path: Path) -> tuple[str, Path]:
+    """``("csv", file)``, ``("part", file)`` or ``("dataset", folder)`` for a results path."""
+    if path.suffix == ".csv" or path.suffix == ".parquet":
+        if not path.is_file():
+            raise ResultsFileError(f"no results file at {str(path)!r}; run `diffbench run` first.")
+        return ("csv" if path.suffix == ".csv" else "part"), path
+    legacy, dataset = path / RESULTS_FILE, path / RESULTS_DIR
+    if legacy.exists() and dataset.exists():
+        raise ResultsFileError(
+            f"{str(path)!r} holds both {RESULTS_FILE} (the store of diffbench before the Parquet "
+            f"dataset) and {RESULTS_DIR}/ (the dataset); which is the run is not guessed. Move "
+            f"{RESULTS_FILE} away to read the dataset, or {RESULTS_DIR}/ to read the CSV."
+        )
+    if legacy.exists():
+        return "csv", legacy
+    if dataset.is_dir():
+        return "dataset", dataset
+    if path.is_dir() and part_paths(path):  # the dataset folder itself
+        return "dataset", path
+    raise ResultsFileError(
+        f"no results file at {str(path)!r} (neither {RESULTS_DIR}/ nor {RESULTS_FILE}); run "
+        "`diffbench run` first."
+    )
 
 
 def read_results(path: str | os.PathLike, *, repair: bool = False) -> pd.DataFrame:
-    """Read a results CSV written by a sweep into a typed DataFrame.
+    """Read a run's results into a typed DataFrame.
 
     Parameters
     ----------
     path : path-like
-        A results CSV, or the directory holding ``results.csv``.
+        A run folder (holding ``results/`` or, written by an earlier version, ``results.csv``),
+        a dataset folder, one Parquet part, or a CSV file (an earlier version's, or an export).
     repair : bool, default False
-        An unterminated last line (a write cut short by a kill) is always ignored; with
-        ``repair=True`` it is also removed from the file, so rows can be appended again.
+        What a resumed run does: damaged parts are set aside (renamed ``*.corrupt``, with a
+        warning naming each) and the others read; in a CSV file an unterminated last line (a
+        write cut short) is removed. Without it a damaged part raises, and an unterminated CSV
+        line is ignored with a warning.
 
     Returns
     -------
     pandas.DataFrame
-        One row per measurement, columns :data:`COLUMNS`; integer columns are nullable
-        ``Int64``, float columns ``float64`` (missing values NaN), text columns ``object``.
+        One row per measurement, columns :data:`COLUMNS`, in the order written; integer
+        columns are nullable ``Int64``, booleans ``boolean``, floats ``float64`` (missing values
+        NaN), text ``object``.
 
     Raises
     ------
     ResultsFileError
-        Missing file, wrong header, a row with the wrong number of fields, or a value that does
-        not parse. The file is not modified.
+        No results, a folder holding both a dataset and ``results.csv``, a damaged part
+        (:class:`CorruptPartError`, naming the file), a part or file of another schema version
+        (naming both versions), or a CSV line that does not parse. No file is modified.
 
     Examples
     --------
-    >>> df = read_results("reports")  # doctest: +SKIP
+    >>> df = read_results("reports/showcase")  # doctest: +SKIP
     >>> ok = df.query("measure == 'accuracy' and status == 'ok'")  # doctest: +SKIP
     >>> ok.groupby("label").rel_error.min()  # doctest: +SKIP
     """
-    file = results_path(path)
-    if not file.is_file():
-        raise ResultsFileError(f"no results file at {str(file)!r}; run `diffbench run` first.")
-    try:
-        text = file.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _corrupt(str(file), None, f"not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise ResultsFileError(f"cannot read {str(file)!r}: {exc.strerror or exc}.") from None
-    complete_end = text.rfind("\n") + 1
-    tail = text[complete_end:]
-    lines = text[:complete_end].split("\n")[:-1]
-    if not lines:
-        raise _corrupt(str(file), 1, "no complete header line")
-    header = next(csv.reader([lines[0]]), [])
-    if tuple(header) != COLUMNS:
-        if written_by_diffbench(lines[0]):
-            raise _corrupt(
-                str(file),
-                1,
-                f"it was written with results schema {_schema_of(header, lines)}, and this "
-                f"version of diffbench reads schema {SCHEMA_VERSION}; run `diffbench run` again "
-                "to replace it, or read it with the diffbench version that wrote it",
-            )
-        shown = ", ".join(header[:4])
-        raise _corrupt(str(file), 1, f"the header is not the results header (starts {shown!r})")
-    df = _parse(lines[1:], str(file))
-    _warn_duplicates(df, str(file))
-    if tail:
-        warnings.warn(
-            f"{str(file)!r}: ignoring an unterminated last line (a write was cut short).",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-        if repair:
-            os.truncate(file, complete_end if text.isascii() else len(text[:complete_end].encode()))
+    kind, where = _locate(Path(path))
+    if kind == "csv":
+        return read_csv_results(where, repair=repair)
+    table = read_part(where) if kind == "part" else read_dataset(where, repair=repair)
+    df = table_to_frame(table, str(where))
+    warn_duplicates(df, str(where))
     return df
 
 
-def _warn_duplicates(df: pd.DataFrame, source: str) -> None:
-    """A measurement stored twice (two writers at once, a hand-merged file) is named, never
-    silently counted twice."""
-    dup = df["key"].duplicated(keep="first")
-    if dup.any():
-        keys = list(dict.fromkeys(df.loc[dup, "key"]))
-        shown = ", ".join(repr(k) for k in keys[:3]) + (", ..." if len(keys) > 3 else "")
-        warnings.warn(
-            f"{source!r} holds {int(dup.sum())} duplicated measurement keys ({len(keys)} distinct, "
-            f"e.g. {shown}); tables and the report will count them more than once.",
-            RuntimeWarning,
-            stacklevel=3,
+def check_replaceable(directory: str | os.PathLike) -> None:
+    """Refuse a new run into ``directory`` when it would replace something diffbench did not
+    write: a ``results.csv`` whose header is not a diffbench one, or a ``results`` entry that
+    is not a dataset folder of diffbench's files. (Any version's results may be replaced.)
+
+    Raises
+    ------
+    ResultsFileError
+        Naming the file and saying it was left untouched.
+    """
+    folder = Path(directory)
+    legacy, dataset = folder / RESULTS_FILE, folder / RESULTS_DIR
+    if legacy.exists():
+        try:
+            with legacy.open(encoding="utf-8") as fh:
+                header = fh.readline().rstrip("\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ResultsFileError(
+                f"cannot read {str(legacy)!r} ({exc}); it was left untouched."
+            ) from None
+        if not written_by_diffbench(header):
+            raise ResultsFileError(
+                f"{str(legacy)!r} exists and is not a diffbench results file; it was left "
+                "untouched. Move it away or choose another output directory."
+            )
+    if dataset.exists() or dataset.is_symlink():
+        foreign = not dataset.is_dir() or [
+            p.name for p in dataset.iterdir() if not is_dataset_name(p.name)
+        ]
+        if foreign:
+            raise ResultsFileError(
+                f"{str(dataset)!r} exists and is not a diffbench results dataset (it holds "
+                f"{foreign if isinstance(foreign, list) else 'a file'}); it was left untouched. "
+                "Move it away or choose another output directory."
+            )
+
+
+def remove_results(directory: str | os.PathLike) -> None:
+    """Remove the results of ``directory`` (after :func:`check_replaceable`): ``results.csv``
+    and the dataset's files."""
+    folder = Path(directory)
+    (folder / RESULTS_FILE).unlink(missing_ok=True)
+    dataset = folder / RESULTS_DIR
+    if dataset.is_dir():
+        for path in dataset.iterdir():
+            if is_dataset_name(path.name):
+                path.unlink(missing_ok=True)
+
+
+def resume_keys(directory: str | os.PathLike) -> set[str]:
+    """The keys already measured in the run folder ``directory``, readied for appending.
+
+    Damaged parts are set aside with a warning (their rows are measured again). A folder
+    written before the dataset has its ``results.csv`` moved into the dataset: its rows are
+    written as the first part (an unterminated last line dropped, with a warning), then the CSV
+    file is removed.
+    """
+    folder = Path(directory)
+    if not (folder / RESULTS_FILE).exists() and not (folder / RESULTS_DIR).exists():
+        return set()
+    df = read_results(folder, repair=True)
+    if _locate(folder)[0] == "csv":
+        with ResultsWriter(folder) as writer:
+            writer.append(df.to_dict("records"))
+        (folder / RESULTS_FILE).unlink()
+    return set(df["key"])
+
+
+def export_csv(
+    source: str | os.PathLike = "reports", output: str | os.PathLike | None = None
+) -> Path:
+    """Write a run's table as one flat CSV file (the columns and formatting of the CSV store).
+
+    Parameters
+    ----------
+    source : path-like
+        A run folder, dataset folder or part (as for :func:`read_results`).
+    output : path-like, optional
+        The CSV file; default ``results-export.csv`` in the run folder. An existing file is
+        replaced only if it is a diffbench CSV, and never is a run folder's ``results.csv``
+        next to a dataset (the folder would then hold both).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written (atomically), readable by ``pandas.read_csv``.
+
+    Raises
+    ------
+    ResultsFileError
+        ``source`` holds no readable results (see :func:`read_results`).
+    ValueError
+        ``output`` is a directory, a foreign file, or a ``results.csv`` next to a dataset.
+    """
+    df = read_results(source)
+    src = Path(source)
+    folder = src.parent if src.suffix in (".csv", ".parquet") else src
+    if folder.name == RESULTS_DIR and not (folder / RESULTS_DIR).exists():
+        folder = folder.parent
+    out = Path(output) if output is not None else folder / EXPORT_FILE
+    _check_export_target(out)
+    return write_csv(df, out)
+
+
+def _check_export_target(out: Path) -> None:
+    if out.is_dir():
+        raise ValueError(f"`output` {str(out)!r} is a directory; give the CSV file's name.")
+    if out.name == RESULTS_FILE and (out.parent / RESULTS_DIR).exists():
+        raise ValueError(
+            f"`output` {str(out)!r} would sit next to the dataset {RESULTS_DIR}/, and a folder "
+            "holding both is refused when read; choose another name."
         )
-
-
-def _schema_of(header: list[str], lines: list[str]) -> str:
-    """The schema version a foreign diffbench table declares (1: before versions were written)."""
-    if "schema_version" not in header:
-        return "1"
-    col = header.index("schema_version")
-    row = next(csv.reader(lines[1:2]), [])
-    return row[col] if len(row) > col and row[col] else "unknown"
+    if out.parent.name == RESULTS_DIR or not out.parent.is_dir():
+        raise ValueError(
+            f"`output` {str(out)!r}: its folder does not exist or is a dataset folder."
+        )
+    if out.exists():
+        try:
+            with out.open(encoding="utf-8") as fh:
+                header = fh.readline()
+        except (OSError, UnicodeDecodeError):
+            header = ""
+        if not written_by_diffbench(header):
+            raise ValueError(
+                f"`output` {str(out)!r} exists and is not a CSV diffbench wrote; it was left "
+                "untouched. Choose another file or move it away."
+            )
 
 
 def read_run_info(directory: str | os.PathLike) -> dict[str, Any]:

@@ -496,6 +496,12 @@ class GridMethod(Method):
         tuple of numpy.ndarray
             One array of the shape of ``values`` per axis.
         """
+        vals, spacing_arrays = self._grid_input(values, spacing, self._min_points())
+        return tuple(self._grid_gradient(vals, spacing_arrays))
+
+    def _grid_input(self, values: Any, spacing: tuple, need: int) -> tuple[np.ndarray, list]:
+        """Checked settings, ``values`` as floats with ``need`` points per axis, and the
+        spacing as one float or coordinate array per axis; errors name the parameter."""
         self._check_settings()
         vals = np.asarray(values)
         if vals.dtype.kind not in "biuf":
@@ -503,14 +509,12 @@ class GridMethod(Method):
         vals = vals.astype(float)
         if vals.ndim == 0:
             raise ValueError("`values` must have at least one axis.")
-        need = self._min_points()
         if min(vals.shape) < need:
             raise ValueError(
                 f"`values` needs at least {need} points along every axis for {self.label}, "
                 f"got shape {vals.shape}."
             )
-        spacing_arrays = _check_spacing(spacing, vals.shape)
-        return tuple(self._grid_gradient(vals, spacing_arrays))
+        return vals, _check_spacing(spacing, vals.shape)
 
     def _min_points(self) -> int:
         return self.min_points

@@ -150,11 +150,13 @@ class VectorCountedFunction(CountedFunction):
         if isinstance(y, list | tuple):
             y = _stack(y)
         y = self._check_numeric(x, y)
-        raw = getattr(y, "value", y)
+        # dual numbers expose their real part as .value, autograd's traced boxes as ._value
+        traced = hasattr(y, "value") or hasattr(y, "_value")
+        raw = getattr(y, "value", getattr(y, "_value", y))
         shape = np.shape(raw)
         if shape == ():
-            y = y[None] if hasattr(y, "value") else np.reshape(np.asarray(y), (1,))
-            raw, shape = getattr(y, "value", y), (1,)
+            y = y[None] if traced else np.reshape(np.asarray(y), (1,))
+            raw, shape = getattr(y, "value", getattr(y, "_value", y)), (1,)
         if len(shape) != 1:
             raise FunctionEvaluationError(
                 f"{self.method}: f must return a vector of shape (m,) for jacobian(), got shape "
@@ -168,7 +170,7 @@ class VectorCountedFunction(CountedFunction):
                 f"{self.method}: f returned a vector of length {shape[0]} at "
                 f"x={describe_point(x)}, but {before} length {self.m}."
             )
-        if not isinstance(y, np.ndarray) and not hasattr(y, "value"):
+        if not isinstance(y, np.ndarray) and not traced:
             y = np.asarray(y)
         self._warn_nonfinite(x, raw)
         return y
@@ -194,7 +196,8 @@ def run_jacobian(method: Method, f: Callable, x: Any, step: Any, sparsity: Any) 
     raw = method._jacobian(counted, x, steps, pattern)
     value = _nan_nonfinite(raw.value)
     if not sp.issparse(value):
-        value = value.reshape(counted.m, x.size)
+        # methods that never call f (symbolic, AD on the expression) leave m to their value
+        value = value.reshape(-1 if counted.m is None else counted.m, x.size)
     return SparseEstimate(
         value=value,
         step=raw.step,

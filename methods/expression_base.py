@@ -8,6 +8,13 @@ configuration, function) and keeps the compiled gradient on the function itself
 (:meth:`methods.SymbolicFunction.compiled`, keyed by the configuration, so the cache dies with
 the function and is dropped when it is pickled). Subclasses implement only :meth:`_compile`.
 
+Jacobians, Hessians and k-th derivatives take the same path: :meth:`~ExpressionMethod._jacobian`,
+``_hessian`` and ``_derivative`` unwrap ``f``, check it, compile once per (configuration, kind,
+function) through :meth:`~ExpressionMethod._compile_kind` (cached on the function like the
+gradient) and evaluate. A Jacobian needs a vector-valued expression: ``f.expr`` a sequence of
+SymPy expressions (``SymbolicFunction((e1, e2), symbols)``; a scalar expression is a 1-row map);
+a Hessian and a derivative a scalar one. The user's callable is never run: ``nfev`` is 0.
+
 :meth:`~ExpressionMethod.prepare` is the explicit one-time step: it always compiles (so its
 duration is the compile time, also after a ``gradient()`` call compiled the same thing) and
 replaces the cached gradient; ``gradient()`` compiles only when nothing is cached yet.
@@ -24,11 +31,34 @@ from .base import Method, RawResult
 from .capabilities import ReferenceGrade
 from .counting import CountedFunction
 from .functions import SymbolicFunction, check_expression_size
+from .sparsity import restrict_to_pattern
 
-__all__ = ["ExpressionMethod", "GradientFunction"]
+__all__ = ["ExpressionMethod", "GradientFunction", "expression_components", "scalar_expression"]
 
 #: A compiled gradient: ``x`` of shape ``(n,)`` to the float64 gradient, shape ``(n,)``.
 GradientFunction = Callable[[np.ndarray], np.ndarray]
+
+
+def expression_components(fun: Any) -> tuple:
+    """The components of the map ``fun`` carries: ``fun.expr`` if it is a sequence (or a SymPy
+    matrix), else the one expression as a 1-tuple."""
+    expr = fun.expr
+    if isinstance(expr, list | tuple):
+        return tuple(expr)
+    if getattr(expr, "is_Matrix", False):
+        return tuple(expr)
+    return (expr,)
+
+
+def scalar_expression(fun: Any, what: str) -> Any:
+    """``fun.expr`` if it is one expression, else ``ValueError`` saying ``what`` needs one."""
+    components = expression_components(fun)
+    if len(components) != 1 or isinstance(fun.expr, list | tuple):
+        raise ValueError(
+            f"`f` carries {len(components)} expressions (a map); a {what} needs f: R^n -> R "
+            "with one expression."
+        )
+    return components[0]
 
 
 class ExpressionMethod(Method):
@@ -72,6 +102,29 @@ class ExpressionMethod(Method):
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: Any) -> RawResult:
         return RawResult(value=self._gradient_function(f, x.size, refresh=False)(x))
 
+    def _jacobian(self, f: Any, x: np.ndarray, step: Any, pattern: Any) -> RawResult:
+        value = np.asarray(self._kind_function(f, x.size, "jacobian")(x), dtype=float)
+        value = value.reshape(-1, x.size)
+        return RawResult(value=value if pattern is None else restrict_to_pattern(value, pattern))
+
+    def _hessian(self, f: CountedFunction, x: np.ndarray, step: Any) -> RawResult:
+        return RawResult(value=self._kind_function(f, x.size, "hessian")(x))
+
+    def _derivative(self, f: CountedFunction, x: np.ndarray, step: Any, deriv: int) -> RawResult:
+        return RawResult(value=self._kind_function(f, x.size, "derivative", deriv)(x))
+
+    def _kind_function(self, f: Any, n: int, kind: str, deriv: int = 1) -> GradientFunction:
+        """The compiled Jacobian, Hessian or ``deriv``-th derivative of ``f``'s expression."""
+        fun = self._expression_function(f)
+        check_expression_size(fun, n)
+        if kind != "jacobian":
+            scalar_expression(fun, "derivative" if kind == "derivative" else kind)
+        source = (
+            fun if isinstance(fun, SymbolicFunction) else SymbolicFunction(fun.expr, fun.symbols)
+        )
+        key = (kind, deriv, type(self), repr(self))
+        return source.compiled(key, lambda: self._compile_kind(source, kind, deriv))
+
     # -- the shared steps ------------------------------------------------------------------
     def _expression_function(self, f: Any) -> Callable:
         """``f`` unwrapped from the counting wrapper (``gradient`` checked it), or checked now."""
@@ -83,6 +136,7 @@ class ExpressionMethod(Method):
 
     def _compiled(self, fun: Any, n: int, *, refresh: bool) -> GradientFunction:
         check_expression_size(fun, n)
+        scalar_expression(fun, "gradient")
         if isinstance(fun, SymbolicFunction):
             return fun.compiled(self._cache_key(), lambda: self._compile(fun), refresh=refresh)
         # another carrier of an expression: lambdify through a SymbolicFunction unless it can
@@ -98,3 +152,9 @@ class ExpressionMethod(Method):
         """Compile the gradient of ``source.expr`` (``source`` has ``expr``, ``symbols``,
         ``lambdify`` and ``gradient_function``)."""
         raise NotImplementedError
+
+    def _compile_kind(self, source: SymbolicFunction, kind: str, deriv: int) -> GradientFunction:
+        """Compile the ``kind`` (``"jacobian"``, ``"hessian"``, ``"derivative"`` of order
+        ``deriv``) of ``source``: ``x`` of shape ``(n,)`` to an array of shape ``(m, n)``,
+        ``(n, n)`` or ``(1,)``. Only called for kinds in ``derivative_kinds``."""
+        raise NotImplementedError(f"method {self.name!r} cannot compute a {kind}.")

@@ -15,6 +15,14 @@ from .base import Method, RawResult
 from .batching import evaluate_replaced
 from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction
+from .extrapolation_kinds import (
+    richardson_derivative,
+    richardson_hessian,
+    richardson_jacobian,
+    ridders_derivative,
+    ridders_hessian,
+    ridders_jacobian,
+)
 from .ordered_sum import ordered_sum
 from .parallel import MapWrapper, Workers
 from .registry import register
@@ -98,6 +106,11 @@ class Richardson(Method):
     Measured on 10 smooth 2-D problems at 4 points (tests/test_extrapolation.py), the median
     relative error is 3e-14, 6e-15, 3e-15, 1e-13 for ``h / max(1, |x|)`` = 0.02, 0.1, 0.2, 0.5.
 
+    Beyond gradients (:mod:`methods.extrapolation_kinds`): ``derivative(..., deriv=k)`` for
+    k = 2..4 extrapolates the central k-th difference, ``hessian`` the central second and mixed
+    differences, ``jacobian`` the central differences of a vector ``f``, each with the tableau's
+    error estimate; default steps for k >= 2 from the error model of a k-th derivative.
+
     Parameters
     ----------
     levels : int, default 4
@@ -124,6 +137,14 @@ class Richardson(Method):
     reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXTRAPOLATED
     kind: ClassVar[str] = "adaptive"
     label_params: ClassVar[tuple[str, ...]] = ("levels",)
+    derivative_kinds: ClassVar[frozenset[str]] = frozenset(
+        {"gradient", "jacobian", "hessian", "derivative"}
+    )
+    max_deriv: ClassVar[int] = 4
+
+    _jacobian = richardson_jacobian
+    _hessian = richardson_hessian
+    _derivative = richardson_derivative
 
     def __init__(self, levels: int = 4, vectorized: bool = False, workers: Workers = 1) -> None:
         self.levels = levels
@@ -234,6 +255,11 @@ class Ridders(Method):
     at unit scale. Measured as for :class:`Richardson`: median relative error 6e-15, 4e-15,
     2e-15 and worst 2e-13, 7e-14, 7e-14 at 0.05, 0.1, 0.2; at 0.5 one problem is off by 2e-2.
 
+    Beyond gradients (:mod:`methods.extrapolation_kinds`): ``derivative(..., deriv=k)`` for
+    k = 2..4 extrapolates the central k-th difference, ``hessian`` the central second and mixed
+    differences, ``jacobian`` the central differences of a vector ``f``, each with the tableau's
+    error estimate; default steps for k >= 2 from the error model of a k-th derivative.
+
     Parameters
     ----------
     con : float, default 1.4
@@ -262,6 +288,14 @@ class Ridders(Method):
     family: ClassVar[Family] = Family.EXTRAPOLATION
     reference: ClassVar[ReferenceGrade] = ReferenceGrade.EXTRAPOLATED
     kind: ClassVar[str] = "adaptive"
+    derivative_kinds: ClassVar[frozenset[str]] = frozenset(
+        {"gradient", "jacobian", "hessian", "derivative"}
+    )
+    max_deriv: ClassVar[int] = 4
+
+    _jacobian = ridders_jacobian
+    _hessian = ridders_hessian
+    _derivative = ridders_derivative
 
     def __init__(
         self, con: float = 1.4, ntab: int = 10, safe: float = 2.0, workers: Workers = 1
@@ -323,8 +357,12 @@ class _Neville:
 
     def add(self, fp: float, fm: float, width: float) -> None:
         """Add the column of ``f(x + hh e_i)``, ``f(x - hh e_i)`` and their represented width."""
+        self.add_difference(*_quotient(fp, fm, width))
+
+    def add_difference(self, d: float, half: float, rounding: float) -> None:
+        """Add the column of a central difference ``d`` at step ``half`` with rounding bound."""
         a, c, con2 = self.a, self.c, self.con * self.con
-        a[0, c, 0], half, self.rounding[c] = _quotient(fp, fm, width)
+        a[0, c, 0], self.rounding[c] = d, rounding
         a[0, c, c + 1] = 1.0
         if c == 0:
             self.ans_step = half

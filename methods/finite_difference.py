@@ -33,7 +33,7 @@ from .fornberg import float_stencil, optimal_step
 from .ordered_sum import weighted_sum
 from .parallel import Workers
 from .registry import register
-from .step_rules import DATA_RULES, GUARDED, check_rule_supports, choose_steps
+from .step_rules import DATA_RULES, GUARDED, check_rule_supports, choose_steps, noise_level
 from .validation import (
     check_bool,
     check_choice,
@@ -92,11 +92,19 @@ class FiniteDifference(Method):
         scheme's lowest order; at higher orders the relative step, shrunk by 4 until the
         estimate agrees with the lowest order's, docs/theory.md#the-guarded-default) or a
         data-driven rule from the literature (``"curtis-reid"``, ``"dumontet-vignes"``,
-        ``"stepleman-winarsky"``, ``"gmsw"``; :mod:`methods.step_rules`). ``"guarded"`` and
+        ``"stepleman-winarsky"``, ``"gmsw"``, ``"mathur"``, ``"kostyrka"``;
+        :mod:`methods.step_rules`). ``"guarded"`` and
         the rules spend extra evaluations of ``f`` (counted in ``nfev``; in this process, in
         ``(m, n)`` batches when ``vectorized``, never sent to ``workers``) and choose gradient
         steps only: ``jacobian``, ``hessian`` and ``derivative(deriv>1)`` take ``"guarded"`` as
         ``"relative"`` and refuse the rules from the literature.
+    noise : float or "ecnoise", optional
+        The noise level of f for the step rules: the standard deviation of the noise in a value
+        of f (absolute, units of f), added to the rounding ``eps |f|``; ``"ecnoise"`` estimates
+        it at x with ECnoise (:func:`methods.ecnoise.estimate_noise`, its evaluations counted in
+        ``nfev``; 0 if it detects none). Default: rounding only. Which rules use it and how:
+        docs/theory.md#noise-in-the-step-rules. Refused with ``step_rule`` ``"relative"`` or
+        ``"absolute"``, which do not look at f.
     vectorized : bool, default False
         Evaluate the stencil points in ``f`` calls on ``(m, n)`` arrays: one call where they fit
         in the memory budget of :mod:`methods.batching`, else as few as it allows.
@@ -139,6 +147,7 @@ class FiniteDifference(Method):
     scheme: str
     order: int
     step_rule: str
+    noise: float | str | None
     vectorized: bool
     workers: Workers
 
@@ -147,6 +156,7 @@ class FiniteDifference(Method):
         scheme: str,
         order: int | None = None,
         step_rule: str = GUARDED,
+        noise: float | str | None = None,
         vectorized: bool = False,
         workers: Workers = 1,
     ) -> None:
@@ -154,6 +164,7 @@ class FiniteDifference(Method):
         known = SCHEMES.get(scheme) if isinstance(scheme, str) else None
         self.order = known.default_order if order is None and known else order
         self.step_rule = step_rule
+        self.noise = noise
         self.vectorized = vectorized
         self.workers = workers
 
@@ -185,6 +196,7 @@ class FiniteDifference(Method):
         check_choice("order", order, SCHEMES[self.scheme].orders)
         check_choice("step_rule", self.step_rule, STEP_RULES)
         check_rule_supports(self.step_rule, self.scheme, order)
+        _check_noise(self.noise, self.step_rule)
         check_bool("vectorized", self.vectorized)
         check_workers_setting(self.workers, vectorized=self.vectorized)
 
@@ -217,8 +229,16 @@ class FiniteDifference(Method):
         if step is not None or self.step_rule not in (GUARDED, *DATA_RULES):
             return self._steps(x, step)
         h0 = self.theoretical_step() * np.maximum(1.0, np.abs(x))
+        level = noise_level(self.noise, f, x, vectorized=self.vectorized)
         h = choose_steps(
-            self.step_rule, f, x, self.scheme, self.order, h0, vectorized=self.vectorized
+            self.step_rule,
+            f,
+            x,
+            self.scheme,
+            self.order,
+            h0,
+            vectorized=self.vectorized,
+            abs_noise=level,
         )
         return representable_step(x, h, default=f"{self.step_rule} rule's")
 
@@ -257,6 +277,25 @@ class FiniteDifference(Method):
         if step is None:
             self._check_unit_rule(f"steps of derivatives of order {deriv}")
         return fd_derivative(self, f, x, step, deriv)
+
+
+def _check_noise(noise: Any, rule: str) -> None:
+    """Raise a clear error naming ``noise`` unless it is None, "ecnoise" or a level >= 0."""
+    if noise is None:
+        return
+    if rule in ("relative", "absolute"):
+        raise ValueError(
+            f"`noise` is used by the step rules that look at f; step_rule={rule!r} does not: "
+            "leave `noise` unset or choose another step_rule."
+        )
+    if isinstance(noise, str):
+        if noise != "ecnoise":
+            raise ValueError(f"`noise` must be a level >= 0 or 'ecnoise', got {noise!r}.")
+        return
+    if isinstance(noise, bool) or not isinstance(noise, int | float | np.integer | np.floating):
+        raise TypeError(f"`noise` must be a real number or 'ecnoise', got {type(noise).__name__}.")
+    if not (np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"`noise` must be finite and >= 0, got {noise}.")
 
 
 for _scheme in SCHEMES:

@@ -118,14 +118,15 @@ class SymbolicFunction:
 
     Parameters
     ----------
-    expr : sympy.Expr
-        The expression.
+    expr : sympy.Expr or sequence of sympy.Expr
+        The expression; a sequence (tuple or list) is a map R^n -> R^m whose value is the tuple
+        of its components (for ``jacobian()``).
     symbols : sequence of sympy.Symbol
         Its variables, in the order of the coordinates of ``x``.
     """
 
     def __init__(self, expr: Any, symbols: Sequence[Any]) -> None:
-        self.expr = expr
+        self.expr = tuple(expr) if isinstance(expr, list) else expr
         self.symbols = tuple(symbols)
         self._compiled: dict[Hashable, Callable] = {}
 
@@ -171,6 +172,8 @@ class SymbolicFunction:
 
     def __call__(self, x: Any) -> Any:
         out = self.lambdify("numpy")(x)
+        if isinstance(out, tuple):  # a map: its m components as they are (numbers or duals)
+            return out
         # A constant expression lambdifies to a constant: broadcast it to the batch shape.
         shape = np.shape(getattr(x, "value", x))[:-1]
         if np.ndim(out) == 0 and shape:

@@ -12,6 +12,7 @@ from .capabilities import Family
 from .counting import CountedFunction
 from .fornberg import optimal_step as fornberg_optimal_step
 from .fornberg import stencil
+from .grid_kinds import GridKinds
 from .parallel import Workers
 from .registry import register
 from .validation import check_bool, check_choice, check_workers_setting, representable_step
@@ -48,7 +49,7 @@ def optimal_step(formula: str) -> float:
 
 
 @register
-class NumpyGradient(GridMethod):
+class NumpyGradient(GridKinds, GridMethod):
     """``numpy.gradient``: central differences inside the grid, one-sided ones at its edges.
 
     Grid form: :meth:`grid_gradient` is ``numpy.gradient(values, *spacing, edge_order=...)``, second
@@ -81,6 +82,19 @@ class NumpyGradient(GridMethod):
         ``concurrent.futures.Executor.map`` (:mod:`methods.parallel`); values and ``nfev`` are
         those of ``workers=1``.
 
+    Beyond gradients (:mod:`methods.grid_kinds`): ``grid_derivative(values, *spacing, axis=a,
+    deriv=k)`` applies ``numpy.gradient`` k times along ``a`` (k up to 4) with this
+    ``edge_order``, and ``grid_hessian(values, *spacing)`` nests it: ``[i, i]`` is
+    ``gradient`` applied twice along ``i``, ``[i, j]`` is ``gradient(gradient(values, axis=j),
+    axis=i)``. Inside the grid this is second order for every k (the k-fold central
+    difference, a stencil of width 2k); the first k nodes next to a boundary take values that
+    went through the one-sided edge formula, where the order drops (with ``edge_order=1`` to
+    O(1) at the second node of a second derivative: the ``edge`` region the sweep scores apart,
+    :meth:`edge_width`). Point form: ``derivative(f, x, deriv=k)`` samples the line of ``2k + 1``
+    points centred on ``x`` (``position="center"``), or ``k * edge_order + 1`` points starting at
+    ``x`` (``"edge"``); ``hessian(f, x)`` samples such lines for the diagonal and ``3 x 3`` (or
+    ``(edge_order + 1)**2``) planes for the mixed entries.
+
     Notes
     -----
     Default step of the point form: the unit-scale optimum of the formula in use
@@ -108,6 +122,8 @@ class NumpyGradient(GridMethod):
     truncation_order: ClassVar[int] = 2
     label_params: ClassVar[tuple[str, ...]] = ("edge_order", "position")
     point_form_params: ClassVar[tuple[str, ...]] = ("position", "vectorized", "workers")
+    derivative_kinds: ClassVar[frozenset[str]] = frozenset({"gradient", "hessian", "derivative"})
+    max_deriv: ClassVar[int] = 4
 
     def __init__(
         self,
@@ -155,6 +171,38 @@ class NumpyGradient(GridMethod):
     def _grid_gradient(self, values: np.ndarray, spacing: list) -> list[np.ndarray]:
         out = np.gradient(values, *spacing, edge_order=self.edge_order)
         return [out] if values.ndim == 1 else list(out)
+
+    def _grid_derivative(
+        self, values: np.ndarray, spacing: list, axis: int, deriv: int
+    ) -> np.ndarray:
+        out = values
+        for _ in range(deriv):
+            out = np.gradient(out, spacing[axis], axis=axis, edge_order=self.edge_order)
+        return out
+
+    def _grid_mixed(self, values: np.ndarray, spacing: list, i: int, j: int) -> np.ndarray:
+        inner = np.gradient(values, spacing[j], axis=j, edge_order=self.edge_order)
+        return np.gradient(inner, spacing[i], axis=i, edge_order=self.edge_order)
+
+    def _kind_min_points(self, deriv: int) -> int:
+        return self.edge_order + 1
+
+    def _kind_edge_width(self, deriv: int) -> int:
+        # pass p of numpy.gradient reaches the first p nodes through the edge formula
+        return deriv
+
+    def _line_offsets(self, deriv: int) -> tuple[int, ...]:
+        if self.position == "center":
+            return tuple(range(-deriv, deriv + 1))
+        return tuple(range(max(deriv * self.edge_order, self.edge_order) + 1))
+
+    def _kind_theoretical_step(self, deriv: int) -> float:
+        """Unit-scale optimum of the centred (``"center"``) or one-sided (``"edge"``) stencil of
+        the ``deriv``-th derivative of order 2 (``edge_order``): the stencil numpy's k-fold
+        difference approximates."""
+        if self.position == "center":
+            return fornberg_optimal_step("central", deriv, 2)
+        return fornberg_optimal_step("forward", deriv, self.edge_order)
 
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
         h = self._representable_step(x, step)

@@ -9,6 +9,11 @@ A function built from a SymPy expression (it carries ``expr`` and ``symbols``) i
 through the expression lambdified to ``autograd.numpy``, so the user's callable is never run and
 ``nfev`` is 0, as for ``sympy``. Anything else the callable adds to its expression (noise) is not
 seen on that route.
+
+Beyond gradients: ``autograd.jacobian`` (of a map: ``f`` returns ``autograd.numpy.array`` of its
+components, or carries a tuple of expressions), ``autograd.hessian``, and the k-th derivative by
+``autograd.grad`` nested k times, on either route; a traced callable is run once (``nfev`` = 1:
+the nested and the row-by-row reverse sweeps reuse that one trace's operations).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import numpy as np
 
 from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction, FunctionEvaluationError, describe_point
-from .expression_base import ExpressionMethod, GradientFunction
+from .expression_base import ExpressionMethod, GradientFunction, expression_components
 from .functions import SymbolicFunction, has_expression
 from .registry import register
 
@@ -60,6 +65,11 @@ class Autograd(ExpressionMethod):
     #: a plain callable is traced directly, so the formula is optional
     needs: ClassVar[frozenset[str]] = frozenset()
     requires: ClassVar[tuple[str, ...]] = ("autograd",)
+    derivative_kinds: ClassVar[frozenset[str]] = frozenset(
+        {"gradient", "jacobian", "hessian", "derivative"}
+    )
+    #: any order nests, but the traced program grows with each order: 4, as for differences
+    max_deriv: ClassVar[int] = 4
 
     def _gradient_function(self, f: Any, n: int, *, refresh: bool) -> GradientFunction:
         fun = self._expression_function(f)
@@ -75,6 +85,27 @@ class Autograd(ExpressionMethod):
         import autograd.numpy as anp
 
         return self._reporting(autograd.grad(source.lambdify(anp)))
+
+    def _kind_function(self, f: Any, n: int, kind: str, deriv: int = 1) -> GradientFunction:
+        fun = self._expression_function(f)
+        if has_expression(fun):
+            return super()._kind_function(f, n, kind, deriv)
+        # a plain callable is traced as given, through the counting wrapper
+        return self._reporting(
+            _transformed(f if isinstance(f, CountedFunction) else fun, kind, deriv)
+        )
+
+    def _compile_kind(self, source: SymbolicFunction, kind: str, deriv: int) -> GradientFunction:
+        import autograd.numpy as anp
+
+        if kind == "jacobian":
+            vector = SymbolicFunction(expression_components(source), source.symbols).lambdify(anp)
+
+            def stacked(x: Any) -> Any:
+                return anp.array([v + 0.0 * x[0] for v in vector(x)])
+
+            return self._reporting(_transformed(stacked, kind, deriv))
+        return self._reporting(_transformed(source.lambdify(anp), kind, deriv))
 
     def _reporting(self, grad: Callable) -> GradientFunction:
         """``grad`` as a float gradient whose errors name the real point, not ArrayBox values."""
@@ -93,3 +124,20 @@ class Autograd(ExpressionMethod):
                 ) from cause
 
         return gradient
+
+
+def _transformed(fun: Callable, kind: str, deriv: int) -> Callable:
+    """``autograd.jacobian`` or ``autograd.hessian`` of ``fun``, or its ``deriv``-th derivative
+    (``autograd.grad`` nested on the function of one variable, evaluated at ``x`` of shape (1,))."""
+    import autograd
+    import autograd.numpy as anp
+
+    if kind in ("jacobian", "hessian"):
+        return getattr(autograd, kind)(fun)
+
+    def derivative(t: Any) -> Any:
+        return fun(anp.reshape(t, (1,)))
+
+    for _ in range(deriv):
+        derivative = autograd.grad(derivative)
+    return lambda x: anp.reshape(derivative(x[0]), (1,))

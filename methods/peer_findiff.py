@@ -15,6 +15,7 @@ import numpy as np
 from .base import GridMethod, RawResult
 from .counting import CountedFunction
 from .fornberg import optimal_step
+from .grid_kinds import GridKinds
 from .registry import register
 from .validation import check_choice, representable_step
 
@@ -24,7 +25,7 @@ _ACCURACIES = (2, 4, 6, 8)
 
 
 @register
-class Findiff(GridMethod):
+class Findiff(GridKinds, GridMethod):
     """Grid derivative of accuracy order ``acc`` with ``findiff.Diff``.
 
     Grid form: :meth:`grid_gradient` applies ``Diff(axis, spacing, acc=acc)`` along every axis;
@@ -38,6 +39,13 @@ class Findiff(GridMethod):
     centred stencil itself uses. The default ``h`` is the unit-scale optimal step of the centred
     stencil (docs/theory.md#optimal-steps) times ``max(1, |x_i|)``, rounded so that ``x + h`` is
     exact.
+
+    Beyond gradients (:mod:`methods.grid_kinds`): ``grid_derivative(values, *spacing, axis=a,
+    deriv=k)`` is ``(Diff(a, spacing, acc=acc)**k)(values)`` (k up to 4: findiff's own k-th
+    derivative stencils, of order ``acc`` inside and at the edges), and ``grid_hessian`` takes
+    ``Diff(i)**2`` on the diagonal and ``(Diff(i) * Diff(j))`` for the mixed partials. A uniform
+    axis needs ``3 acc / 2 + k - 1`` points (one more for k >= 3). The point form samples the
+    shortest odd line around ``x`` findiff accepts.
 
     Parameters
     ----------
@@ -58,6 +66,8 @@ class Findiff(GridMethod):
     wraps: ClassVar[str | None] = "findiff"
     requires: ClassVar[tuple[str, ...]] = ("findiff",)
     label_params: ClassVar[tuple[str, ...]] = ("acc",)
+    derivative_kinds: ClassVar[frozenset[str]] = frozenset({"gradient", "hessian", "derivative"})
+    max_deriv: ClassVar[int] = 4
 
     def __init__(self, acc: int = 2) -> None:
         self.acc = acc
@@ -96,6 +106,38 @@ class Findiff(GridMethod):
             np.asarray(Diff(axis, grid, acc=self.acc)(values), dtype=float)
             for axis, grid in enumerate(spacing)
         ]
+
+    def _diff(self, axis: int, grid: Any, deriv: int = 1) -> Any:
+        from findiff import Diff
+
+        d = Diff(axis, grid, acc=self.acc)
+        return d if deriv == 1 else d**deriv
+
+    def _grid_derivative(
+        self, values: np.ndarray, spacing: list, axis: int, deriv: int
+    ) -> np.ndarray:
+        return np.asarray(self._diff(axis, spacing[axis], deriv)(values), dtype=float)
+
+    def _grid_mixed(self, values: np.ndarray, spacing: list, i: int, j: int) -> np.ndarray:
+        mixed = self._diff(i, spacing[i]) * self._diff(j, spacing[j])
+        return np.asarray(mixed(values), dtype=float)
+
+    def _kind_min_points(self, deriv: int) -> int:
+        # findiff's shortest uniform array for Diff**deriv (tests check it against findiff)
+        return 3 * self.acc // 2 + deriv - 1 + (deriv >= 3)
+
+    def _kind_edge_width(self, deriv: int) -> int:
+        # half the centred stencil of order acc for the deriv-th derivative
+        return self.acc // 2 + (deriv - 1) // 2
+
+    def _line_offsets(self, deriv: int) -> tuple[int, ...]:
+        m = self._kind_min_points(deriv) // 2
+        return tuple(range(-m, m + 1))
+
+    def _kind_theoretical_step(self, deriv: int) -> float:
+        """Unit-scale optimum of the centred stencil of order ``acc`` for the ``deriv``-th
+        derivative (docs/theory.md#optimal-steps)."""
+        return optimal_step("central", deriv, self.acc)
 
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
         if step is None:

@@ -11,6 +11,13 @@ warm-up) only the first time for a function and configuration, keeping the resul
 (:mod:`methods.expression_base`), then evaluates. The user's callable is never run: ``nfev`` is
 0, as for ``sympy``.
 
+Beyond gradients, ``jax`` takes the Jacobian with ``jax.jacrev`` and the Hessian with
+``jax.hessian`` (forward over reverse); ``jax-jacfwd`` takes both in forward mode
+(``jax.jacfwd``, and ``jacfwd(jacfwd)`` for the Hessian). The k-th derivative (any k) nests
+``jax.grad`` k times (``jax.jacfwd`` for ``jax-jacfwd``) on the scalar function of one variable.
+A Jacobian needs a map's expression (``f.expr`` a tuple of expressions): its components are
+stacked with ``jax.numpy.stack``.
+
 JAX is an optional extra (``pip install diffbench[jax]``, about 90 MB of wheels, 380 MB installed
 for jax/jaxlib 0.10 on CPU); without it these methods report themselves unavailable.
 """
@@ -23,7 +30,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .capabilities import Family, ReferenceGrade
-from .expression_base import ExpressionMethod, GradientFunction
+from .expression_base import ExpressionMethod, GradientFunction, expression_components
 from .functions import SymbolicFunction
 from .registry import register
 from .validation import check_bool
@@ -52,6 +59,14 @@ class _JaxMethod(ExpressionMethod):
     label_params: ClassVar[tuple[str, ...]] = ("jit",)
     #: ``"grad"`` or ``"jacfwd"``: the attribute of ``jax`` applied to the function
     _transform: ClassVar[str] = ""
+    #: the transformations of a Jacobian and of a Hessian (attributes of ``jax``, applied in turn)
+    _jacobian_transform: ClassVar[str] = ""
+    _hessian_transforms: ClassVar[tuple[str, ...]] = ()
+    derivative_kinds: ClassVar[frozenset[str]] = frozenset(
+        {"gradient", "jacobian", "hessian", "derivative"}
+    )
+    #: any order nests, but the traced program grows with each order: 4, as for differences
+    max_deriv: ClassVar[int] = 4
 
     def __init__(self, jit: bool = True) -> None:
         self.jit = jit
@@ -68,15 +83,47 @@ class _JaxMethod(ExpressionMethod):
         """Lambdify with SymPy's JAX printer, transform, and (with ``jit``) wrap in ``jax.jit``."""
         import jax
 
-        derivative = getattr(jax, self._transform)(source.lambdify("jax"))
+        return self._evaluator(jax, getattr(jax, self._transform)(source.lambdify("jax")))
+
+    def _compile_kind(self, source: SymbolicFunction, kind: str, deriv: int) -> GradientFunction:
+        """``jacrev``/``jacfwd`` of the stacked map, ``hessian`` (or ``jacfwd`` twice), or the
+        transformation nested ``deriv`` times on the function of one variable."""
+        import jax
+        import jax.numpy as jnp
+
+        if kind == "jacobian":
+            components = SymbolicFunction(expression_components(source), source.symbols)
+            vector = components.lambdify("jax")
+
+            def stacked(x: Any) -> Any:
+                return jnp.stack([jnp.asarray(v, dtype=x.dtype) for v in vector(x)])
+
+            return self._evaluator(jax, getattr(jax, self._jacobian_transform)(stacked))
+        scalar = source.lambdify("jax")
+        if kind == "hessian":
+            derivative = scalar
+            for name in self._hessian_transforms:
+                derivative = getattr(jax, name)(derivative)
+            return self._evaluator(jax, derivative)
+
+        def derivative(t: Any) -> Any:  # the function of one variable, t a scalar
+            return scalar(jnp.reshape(t, (1,)))
+
+        for _ in range(deriv):
+            derivative = getattr(jax, self._transform)(derivative)
+        compiled = self._evaluator(jax, derivative)
+        return lambda x: compiled(np.asarray(x, dtype=float).reshape(-1)[0]).reshape(1)
+
+    def _evaluator(self, jax: Any, derivative: Any) -> GradientFunction:
+        """``derivative`` (with ``jit``: under ``jax.jit``) evaluated in float64, as numpy."""
         if self.jit:
             derivative = jax.jit(derivative)
 
-        def gradient(x: Any) -> np.ndarray:
+        def evaluate(x: Any) -> np.ndarray:
             with _x64(jax):
                 return np.asarray(derivative(np.asarray(x, dtype=float)), dtype=float)
 
-        return gradient
+        return evaluate
 
 
 @register
@@ -98,6 +145,8 @@ class JaxGrad(_JaxMethod):
     name: ClassVar[str] = "jax"
     family: ClassVar[Family] = Family.REVERSE_AD
     _transform: ClassVar[str] = "grad"
+    _jacobian_transform: ClassVar[str] = "jacrev"
+    _hessian_transforms: ClassVar[tuple[str, ...]] = ("hessian",)
 
 
 @register
@@ -117,3 +166,5 @@ class JaxJacfwd(_JaxMethod):
     name: ClassVar[str] = "jax-jacfwd"
     family: ClassVar[Family] = Family.FORWARD_AD
     _transform: ClassVar[str] = "jacfwd"
+    _jacobian_transform: ClassVar[str] = "jacfwd"
+    _hessian_transforms: ClassVar[tuple[str, ...]] = ("jacfwd", "jacfwd")

@@ -9,6 +9,15 @@ numdifftools calls ``f`` with one point of shape ``(n,)`` at a time (real for ``
 complex for ``"complex"``), so handing it the counted function counts every evaluation. With the
 defaults ``nfev`` is ``1 + 30 n`` for ``"central"`` (15 steps, 2 points per coordinate, plus
 ``f(x)`` for the error estimate) and ``1 + n`` for ``"complex"``.
+
+Beyond gradients, the same adapters call ``numdifftools.Jacobian`` (a map, one point of shape
+``(n,)`` at a time), ``numdifftools.Hessian`` and ``numdifftools.Derivative(f, n=k)`` for
+``k <= 4``, each with ``full_output=True`` (its error estimate, per entry) and the same step
+generators (a given ``step`` is the largest step of the sequence for ``"central"``, the smallest
+for ``"complex"``). ``Estimate.step`` is the step numdifftools kept: per variable, the largest over
+a Jacobian's rows and a Hessian's diagonal. ``numdifftools.Hessdiag`` (the diagonal only) is not
+adapted: its result is neither a Hessian nor a k-th derivative, and in one variable it is
+``Derivative(f, n=2)``, which is.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from .base import Method, RawResult
 from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction, FunctionEvaluationError, on_copies
 from .registry import register
+from .sparsity import restrict_to_pattern
 
 __all__ = ["Numdifftools", "NumdifftoolsComplex"]
 
@@ -35,23 +45,29 @@ class _NumdifftoolsGradient(Method):
     requires: ClassVar[tuple[str, ...]] = ("numdifftools",)
     #: the ``method`` argument of ``numdifftools.Gradient``
     _nd_method: ClassVar[str] = ""
+    derivative_kinds: ClassVar[frozenset[str]] = frozenset(
+        {"gradient", "jacobian", "hessian", "derivative"}
+    )
+    max_deriv: ClassVar[int] = 4
 
     def _step_generator(self, nd: Any, step: np.ndarray) -> Any:
         raise NotImplementedError
 
-    def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
+    def _call(self, what: str, fun: Any, x: Any, step: Any, **options: Any) -> Any:
+        """``numdifftools.<what>(fun, method=..., full_output=True, **options)(x)``, its steps
+        checked first and its failures named."""
         import numdifftools as nd
 
-        options: dict[str, Any] = {"method": self._nd_method, "full_output": True}
+        options.update(method=self._nd_method, full_output=True)
         if step is not None:
             options["step"] = self._step_generator(nd, step)
         # numdifftools evaluates f(x) on the array it builds every other point from: f gets a
         # copy, so an f that changes its argument cannot move the later points
-        gradient = nd.Gradient(on_copies(f), **options)
+        estimator = getattr(nd, what)(on_copies(fun), **options)
         if self.steps_along_x:
-            self._check_steps(gradient, x, step)
+            self._check_steps(estimator, np.reshape(x, -1), step, options.get("n", 1))
         try:
-            result = gradient(x)
+            return estimator(x)
         except FunctionEvaluationError:
             raise
         except (IndexError, ValueError, ZeroDivisionError) as exc:
@@ -59,9 +75,12 @@ class _NumdifftoolsGradient(Method):
             # 1e-20 leaves it no extrapolation sequence): name what we asked of it
             asked = "its default steps" if step is None else f"`step` {step.min():.3g}"
             raise ValueError(
-                f"{self.label}: numdifftools.Gradient failed with {asked} at x: "
+                f"{self.label}: numdifftools.{what} failed with {asked} at x: "
                 f"{type(exc).__name__}: {exc or 'no message'}"
             ) from exc
+
+    def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
+        result = self._call("Gradient", f, x, step)
         n = x.size
         return RawResult(
             value=np.reshape(result.estimate, n),
@@ -69,7 +88,39 @@ class _NumdifftoolsGradient(Method):
             error_estimate=np.reshape(result.error_estimate, n).astype(float),
         )
 
-    def _check_steps(self, gradient: Any, x: np.ndarray, step: np.ndarray | None) -> None:
+    def _jacobian(self, f: Any, x: np.ndarray, step: Any, pattern: Any) -> RawResult:
+        result = self._call("Jacobian", f, x, step)
+        value = np.reshape(result.estimate, (-1, x.size))
+        steps = np.abs(np.reshape(result.final_step, value.shape)).astype(float)
+        error = np.reshape(result.error_estimate, value.shape).astype(float)
+        if pattern is not None:
+            value = restrict_to_pattern(value, pattern)
+        return RawResult(value=value, step=steps.max(axis=0), error_estimate=error)
+
+    def _hessian(self, f: CountedFunction, x: np.ndarray, step: Any) -> RawResult:
+        result = self._call("Hessian", f, x, step)
+        n = x.size
+        steps = np.abs(np.reshape(result.final_step, (n, n))).astype(float)
+        return RawResult(
+            value=np.reshape(result.estimate, (n, n)),
+            step=np.diag(steps).copy(),
+            error_estimate=np.reshape(result.error_estimate, (n, n)).astype(float),
+        )
+
+    def _derivative(self, f: CountedFunction, x: np.ndarray, step: Any, deriv: int) -> RawResult:
+        def scalar(t: Any) -> Any:  # numdifftools.Derivative calls f with scalars
+            return f(np.reshape(t, (1,)))
+
+        result = self._call("Derivative", scalar, x[0], step, n=deriv)
+        return RawResult(
+            value=np.reshape(result.estimate, 1),
+            step=np.abs(np.reshape(result.final_step, 1)).astype(float),
+            error_estimate=np.reshape(result.error_estimate, 1).astype(float),
+        )
+
+    def _check_steps(
+        self, gradient: Any, x: np.ndarray, step: np.ndarray | None, n: int = 1
+    ) -> None:
         """Raise ``ValueError`` if a step of numdifftools' sequence vanishes in ``x + h``.
 
         A lost step gives differences of exactly 0 that agree with one another, so numdifftools'
@@ -77,7 +128,7 @@ class _NumdifftoolsGradient(Method):
         step; numdifftools' steps shrink by ``2**14`` from it, and its default ones grow only
         like ``log(|x|)``, so the smallest of its sequence is checked here, per coordinate.
         """
-        sequence = gradient.step(x, method=gradient.method, n=1, order=gradient.method_order)
+        sequence = gradient.step(x, method=gradient.method, n=n, order=gradient.method_order)
         steps = np.array([np.broadcast_to(np.abs(h), x.shape) for h in sequence], dtype=float)
         smallest, largest = steps.min(axis=0), steps.max(axis=0)
         with np.errstate(over="ignore", invalid="ignore"):

@@ -12,6 +12,10 @@ differentiates and compiles (PyTensor 3 compiles with numba lazily, at the first
 ``gradient()`` compiles (without the warm-up) only the first time for a function, keeping the
 result on the function (:mod:`methods.expression_base`), then evaluates. The user's callable is
 never run: ``nfev`` is 0, as for ``sympy``.
+
+Beyond gradients: ``pytensor.gradient.jacobian`` of the stacked components of a map (``f.expr`` a
+tuple of expressions), ``pytensor.gradient.hessian``, and the k-th derivative by ``pytensor.grad``
+applied k times to the scalar graph, each compiled once per function like the gradient.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .capabilities import Family, ReferenceGrade
-from .expression_base import ExpressionMethod, GradientFunction
+from .expression_base import ExpressionMethod, GradientFunction, expression_components
 from .functions import SymbolicFunction
 from .registry import register
 
@@ -149,6 +153,11 @@ class PyTensor(ExpressionMethod):
     requires: ClassVar[tuple[str, ...]] = ("pytensor",)
     #: numba compiles at the first call: prepare() pays it
     warms_up: ClassVar[bool] = True
+    derivative_kinds: ClassVar[frozenset[str]] = frozenset(
+        {"gradient", "jacobian", "hessian", "derivative"}
+    )
+    #: any order nests, but the traced program grows with each order: 4, as for differences
+    max_deriv: ClassVar[int] = 4
 
     def _compile(self, source: SymbolicFunction) -> GradientFunction:
         """Translate the expression, take ``pytensor.grad`` and compile it (numba compiles
@@ -158,10 +167,38 @@ class PyTensor(ExpressionMethod):
 
         x = pt.dvector("x")
         cost = to_pytensor(source.expr, source.symbols, x)
-        grad = pytensor.grad(cost, x, disconnected_inputs="ignore")
-        compiled = pytensor.function([x], grad, on_unused_input="ignore")
+        return _compiled(x, pytensor.grad(cost, x, disconnected_inputs="ignore"))
 
-        def gradient(point: Any) -> np.ndarray:
-            return np.array(compiled(np.asarray(point, dtype=float)), dtype=float)
+    def _compile_kind(self, source: SymbolicFunction, kind: str, deriv: int) -> GradientFunction:
+        """``jacobian`` / ``hessian`` of :mod:`pytensor.gradient`, or ``grad`` nested."""
+        import pytensor
+        import pytensor.gradient as pg
+        import pytensor.tensor as pt
 
-        return gradient
+        x = pt.dvector("x")
+        if kind == "jacobian":
+            parts = [to_pytensor(e, source.symbols, x) for e in expression_components(source)]
+            target = pg.jacobian(pt.stack(parts), x, disconnected_inputs="ignore")
+        elif kind == "hessian":
+            cost = to_pytensor(source.expr, source.symbols, x)
+            target = pg.hessian(cost, x, disconnected_inputs="ignore")
+        else:
+            t = pt.dscalar("t")
+            target = to_pytensor(source.expr, source.symbols, pt.stack([t]))
+            for _ in range(deriv):
+                target = pytensor.grad(target, t, disconnected_inputs="ignore")
+            scalar = _compiled(t, target)
+            return lambda point: scalar(np.asarray(point, dtype=float).reshape(-1)[0]).reshape(1)
+        return _compiled(x, target)
+
+
+def _compiled(x: Any, output: Any) -> GradientFunction:
+    """``output`` compiled as a function of ``x`` (a float64 vector or scalar), to numpy."""
+    import pytensor
+
+    compiled = pytensor.function([x], output, on_unused_input="ignore")
+
+    def evaluate(point: Any) -> np.ndarray:
+        return np.array(compiled(np.asarray(point, dtype=float)), dtype=float)
+
+    return evaluate

@@ -182,7 +182,7 @@ def register(
     >>> issubclass(method_class("central"), FiniteDifference)
     True
     >>> get_method("central", order=4)
-    get_method('central', order=4, step_rule='guarded', vectorized=False)
+    get_method('central', order=4, step_rule='guarded', noise=None, vectorized=False)
     """
     _check_class(cls)
     name = cls.name if name is None else name

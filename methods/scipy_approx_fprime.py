@@ -9,7 +9,7 @@ step that is small but does not vanish is used as given, and SciPy divides by th
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from .capabilities import Family
 from .counting import CountedFunction
 from .fornberg import optimal_step
 from .registry import register
+from .sparsity import restrict_to_pattern
 
 __all__ = ["ScipyApproxFprime"]
 
@@ -38,6 +39,14 @@ class ScipyApproxFprime(Method):
     >>> est = get_method("approx-fprime").derivative(np.exp, 0.0)
     >>> abs(est.value - 1.0) < 1e-7, est.nfev, est.step == 2.0**-26
     (True, 2, True)
+
+    For a vector-valued ``f`` SciPy returns the Jacobian, shape ``(m, n)``, with the same
+    ``n + 1`` evaluations: ``jacobian()`` calls it the same way.
+
+    >>> F = lambda v: np.array([v[0] * v[1], v[1]])
+    >>> est = get_method("approx-fprime").jacobian(F, [2.0, 3.0])
+    >>> np.round(est.value, 6).tolist(), est.nfev
+    ([[3.0, 2.0], [0.0, 1.0]], 3)
     """
 
     name: ClassVar[str] = "approx-fprime"
@@ -47,17 +56,29 @@ class ScipyApproxFprime(Method):
     kind: ClassVar[str] = "step"
     requires: ClassVar[tuple[str, ...]] = ("scipy",)
     truncation_order: ClassVar[int] = 1
+    derivative_kinds: ClassVar[frozenset[str]] = frozenset({"gradient", "jacobian", "derivative"})
 
     def theoretical_step(self) -> float:
         """Forward difference's unit-scale optimum ``2 sqrt(eps)`` (SciPy uses ``sqrt(eps)``)."""
         return optimal_step("forward", 1, 1)
 
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
+        return self._approx_fprime(f, x, step)
+
+    def _jacobian(self, f: Any, x: np.ndarray, step: Any, pattern: Any) -> RawResult:
+        raw = self._approx_fprime(f, x, step)
+        value = np.reshape(raw.value, (-1, x.size))
+        if pattern is not None:
+            value = restrict_to_pattern(value, pattern)
+        return RawResult(value=value, step=raw.step)
+
+    def _approx_fprime(self, f: Any, x: np.ndarray, step: np.ndarray | None) -> RawResult:
+        """``approx_fprime(x, f, step)``: the gradient, or the Jacobian of a vector ``f``."""
         from scipy.optimize import approx_fprime
 
         seen: list[np.ndarray] = []
 
-        def fun(xk: np.ndarray) -> float:
+        def fun(xk: np.ndarray) -> Any:
             point = np.array(xk, dtype=float)
             seen.append(point)
             # SciPy builds every later point from the array of its first call: f gets a copy,

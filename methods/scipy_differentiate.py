@@ -1,4 +1,5 @@
-"""``scipy.differentiate.derivative`` (SciPy >= 1.15) through its public API."""
+"""``scipy.differentiate`` (SciPy >= 1.15) through its public API: ``derivative`` for gradients,
+``jacobian`` and ``hessian`` for the other kinds (first derivatives only: SciPy has no k-th)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from .batching import evaluate_rows, replaced_rows
 from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction
 from .registry import register
+from .sparsity import restrict_to_pattern
 from .validation import check_positive_int, check_positive_real
 
 __all__ = ["ScipyDerivative"]
@@ -77,6 +79,20 @@ class ScipyDerivative(Method):
     >>> est = get_method("scipy-derivative").derivative(np.exp, 1.0)
     >>> bool(abs(est.value - np.e) < 1e-12), est.nfev
     (True, 11)
+
+    ``jacobian`` calls ``scipy.differentiate.jacobian`` (``f`` is evaluated one point at a time,
+    SciPy's stacked abscissae split into points) and ``hessian`` calls
+    ``scipy.differentiate.hessian`` (in batches, like the gradient), both with the settings
+    above; the value is SciPy's ``df``/``ddf`` and the error estimate SciPy's ``error``, per
+    entry, whatever the status (a Hessian's ``step`` must be one value: SciPy takes one initial
+    step there). A Jacobian's step is per variable the largest over its rows of
+    ``initial_step / step_factor^(nit - 1)``; SciPy reports no iterations for a Hessian, so its
+    step is None (the steps it ended with are not known).
+
+    >>> F = lambda v: np.array([v[0] ** 2 * v[1], np.sin(v[1])])
+    >>> est = get_method("scipy-derivative").jacobian(F, [1.0, 2.0])
+    >>> bool(np.allclose(est.value, [[4.0, 1.0], [0.0, np.cos(2.0)]], atol=1e-10))
+    True
     """
 
     name: ClassVar[str] = "scipy-derivative"
@@ -88,6 +104,9 @@ class ScipyDerivative(Method):
     needs: ClassVar[frozenset[str]] = frozenset({"vectorized"})
     requires: ClassVar[tuple[str, ...]] = ("scipy",)
     label_params: ClassVar[tuple[str, ...]] = ("order",)
+    derivative_kinds: ClassVar[frozenset[str]] = frozenset(
+        {"gradient", "jacobian", "hessian", "derivative"}
+    )
 
     def __init__(
         self,
@@ -136,14 +155,66 @@ class ScipyDerivative(Method):
             raise ValueError("`step_factor` must not be 1 (the steps would not change).")
         check_positive_int("maxiter", self.maxiter)
 
-    def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
+    def _scipy(self, what: str) -> Any:
+        """``scipy.differentiate.<what>``, or a ``RuntimeError`` saying it is not available."""
         try:  # a SciPy without scipy.differentiate (< 1.15): say so, as availability() does
-            from scipy.differentiate import derivative
+            import scipy.differentiate
         except ImportError:
             raise RuntimeError(
                 f"method {self.name!r} is not available: {self.availability()[1]}."
             ) from None
+        return getattr(scipy.differentiate, what)
 
+    def _options(self, x: np.ndarray, step: np.ndarray | None) -> dict[str, Any]:
+        h0 = np.full(x.size, float(self.initial_step)) if step is None else step
+        return dict(order=int(self.order), initial_step=h0, step_factor=float(self.step_factor),
+                    maxiter=int(self.maxiter))  # fmt: skip
+
+    def _jacobian(self, f: Any, x: np.ndarray, step: Any, pattern: Any) -> RawResult:
+        n = x.size
+
+        def columns(xi: np.ndarray) -> np.ndarray:
+            # xi: shape (n, ...), one point per trailing index; f gets one point at a time
+            points = np.moveaxis(np.asarray(xi, dtype=float).reshape(n, -1), 0, 1)
+            values = np.stack([np.asarray(f(p.copy()), dtype=float) for p in points], axis=-1)
+            return values.reshape(values.shape[0], *np.shape(xi)[1:])
+
+        options = self._options(x, step)
+        with np.errstate(all="ignore"):
+            res = self._scipy("jacobian")(columns, x, **options)
+        value = np.asarray(res.df, dtype=float).reshape(-1, n)
+        nit = np.asarray(res.nit).reshape(value.shape)
+        used = options["initial_step"] / self.step_factor ** np.maximum(nit.min(axis=0) - 1, 0)
+        if pattern is not None:
+            value = restrict_to_pattern(value, pattern)
+        error = np.asarray(res.error, dtype=float).reshape(-1, n)
+        return RawResult(value=value, step=used, error_estimate=error)
+
+    def _hessian(self, f: CountedFunction, x: np.ndarray, step: Any) -> RawResult:
+        n = x.size
+
+        def batch(xi: np.ndarray) -> np.ndarray:
+            points = np.moveaxis(np.asarray(xi, dtype=float).reshape(n, -1), 0, 1)
+            values = evaluate_rows(f, points.shape[0], n, lambda a, b: points[a:b].copy())
+            return np.asarray(values, dtype=float).reshape(np.shape(xi)[1:])
+
+        options = self._options(x, step)
+        h0 = options["initial_step"]
+        if np.any(h0 != h0[0]):  # SciPy's nested calls broadcast it against stacked abscissae
+            raise ValueError(
+                f"{self.label}: `step` of a Hessian must be one value for every variable "
+                f"(scipy.differentiate.hessian takes one initial step), got {h0.tolist()}."
+            )
+        options["initial_step"] = float(h0[0])
+        with np.errstate(all="ignore"):
+            res = self._scipy("hessian")(batch, x, **options)
+        return RawResult(
+            value=np.asarray(res.ddf, dtype=float).reshape(n, n),
+            error_estimate=np.asarray(res.error, dtype=float).reshape(n, n),
+        )
+
+    def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
+        derivative = self._scipy("derivative")
         n = x.size
         h0 = np.full(n, float(self.initial_step)) if step is None else step
 

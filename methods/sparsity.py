@@ -25,7 +25,14 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Pattern", "check_sparsity", "color_columns", "seeds", "decompress"]
+__all__ = [
+    "Pattern",
+    "check_sparsity",
+    "color_columns",
+    "seeds",
+    "decompress",
+    "restrict_to_pattern",
+]
 
 
 @dataclass(frozen=True)
@@ -169,3 +176,17 @@ def decompress(
     if scale is not None:
         data = data / scale[cols]
     return sp.csr_matrix((data, cols.copy(), csr.indptr.copy()), shape=csr.shape)
+
+
+def restrict_to_pattern(value: np.ndarray, pattern: Pattern) -> sp.csr_matrix:
+    """A dense ``(m, n)`` Jacobian as CSR with the pattern's structure (for methods that compute
+    every entry anyway: AD, symbolic and library peers; the pattern saves them nothing).
+
+    Raises ``ValueError`` naming ``sparsity`` if the shapes differ.
+    """
+    value = np.asarray(value, dtype=float)
+    if value.shape != pattern.shape:
+        raise ValueError(
+            f"`sparsity` has shape {pattern.shape}, but the Jacobian has shape {value.shape}."
+        )
+    return decompress(value, pattern, np.arange(value.shape[1]))

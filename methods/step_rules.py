@@ -23,9 +23,15 @@ the step of that coordinate. Every rule starts from the unit-scale relative step
   ``[0.001, 0.1]`` (moving h by factors of 10, at most 6 trials). Forward and backward order 1
   only.
 
-The rounding level ``noise`` of a value of ``f`` is ``rel_noise * |f|`` with ``rel_noise`` the
-``noise`` argument of :func:`choose_steps` (default ``2**-52``, the rounding of a correctly rounded
-``f``; :class:`~methods.finite_difference.FiniteDifference` always uses the default).
+* ``"mathur"`` (Mathur 2012, AutoDX as in the R package pnd's ``step.M``) and ``"kostyrka"``
+  (Kostyrka 2025, pnd's ``step.K``): the truncation estimate on a grid of steps ``H 2^k`` and
+  the slope of its logarithm; :mod:`methods.step_rules_recent`. Every scheme and order.
+
+The error level of a value ``v`` of ``f`` is ``rel |v| + abs`` (:class:`Noise`): ``rel`` the
+``noise`` argument of :func:`choose_steps` (default ``2**-52``, the rounding of a correctly
+rounded ``f``), ``abs`` its ``abs_noise`` argument (the noise of f; the ``noise`` setting of
+:class:`~methods.finite_difference.FiniteDifference`, :func:`noise_level`). The rules of
+:data:`NOISE_RULES` use it (docs/theory.md#noise-in-the-step-rules).
 
 ``"guarded"`` (:data:`GUARDED`, the default of FiniteDifference) is not from the literature: the
 relative step at the scheme's lowest order; at a higher order the relative step (halved above
@@ -37,17 +43,39 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from .batching import evaluate_rows
 from .counting import CountedFunction
 from .fornberg import error_model, float_stencil, optimal_step
+from .step_rules_recent import kostyrka, mathur
 
-__all__ = ["DATA_RULES", "GUARDED", "check_rule_supports", "choose_steps", "model_step"]
+__all__ = [
+    "DATA_RULES",
+    "GUARDED",
+    "NOISE_RULES",
+    "Noise",
+    "check_rule_supports",
+    "choose_steps",
+    "model_step",
+    "noise_level",
+]
 
 #: Step rules from the literature that look at f, each a value of ``step_rule``.
-DATA_RULES = ("curtis-reid", "dumontet-vignes", "stepleman-winarsky", "gmsw")
+DATA_RULES = (
+    "curtis-reid",
+    "dumontet-vignes",
+    "stepleman-winarsky",
+    "gmsw",
+    "mathur",
+    "kostyrka",
+)
+
+#: Rules that use the noise level of f to choose the step (the others read it from the data
+#: only, or, for Mathur and Kostyrka, in their fallback): docs/theory.md#noise-in-the-step-rules.
+NOISE_RULES = ("curtis-reid", "dumontet-vignes", "gmsw", "guarded")
 
 #: The default rule: the unit-scale step for the lowest order of a scheme; for higher orders the
 #: unit-scale step of order p, divided by 4 until the estimate agrees with the lowest order's
@@ -59,6 +87,28 @@ EPS = 2.0**-52
 
 #: A step moves by at most this factor per iteration (guards against wild first estimates).
 _MAX_MOVE = 100.0
+
+
+@dataclass(frozen=True)
+class Noise:
+    """The error of one value ``v`` of f: ``rel |v| + abs`` (rounding plus the noise of f).
+
+    Attributes
+    ----------
+    rel : float
+        Relative rounding level (``2**-52`` for a correctly rounded f).
+    abs : float
+        Absolute noise level (standard deviation of the noise in f, units of f); 0 for a
+        noise-free f.
+    """
+
+    rel: float = EPS
+    abs: float = 0.0
+
+    def of(self, value: float) -> float:
+        """The error level of a value ``value`` of f (of 1 where f vanishes and has no noise)."""
+        level = self.rel * abs(value) + self.abs
+        return level if level > 0 else self.rel
 
 
 def check_rule_supports(rule: str, scheme: str, order: int) -> None:
@@ -95,6 +145,11 @@ class _Line:
 def _stencil(scheme: str, deriv: int, accuracy: int) -> tuple[np.ndarray, np.ndarray]:
     offsets, weights = float_stencil(scheme, deriv, accuracy)
     return np.array(offsets), np.array(weights)
+
+
+def _abs_weights(scheme: str, deriv: int, accuracy: int) -> float:
+    """``sum_j |w_j|`` of a stencil: how much an error of 1 in each value moves ``h^m D``."""
+    return float(np.sum(np.abs(_stencil(scheme, deriv, accuracy)[1])))
 
 
 def _difference(
@@ -136,7 +191,7 @@ def model_step(scheme: str, order: int, noise: float, derivative: float) -> floa
     return (ratio * noise / abs(derivative)) ** (1.0 / (order + 1))
 
 
-def _curtis_reid(line: _Line, h0: float, scheme: str, order: int, rel: float) -> float:
+def _curtis_reid(line: _Line, h0: float, scheme: str, order: int, noise: Noise) -> float:
     better = order + (2 if scheme == "central" else 1)
     s_lo, w_lo = _stencil(scheme, 1, order)
     s_hi, w_hi = _stencil(scheme, 1, better)
@@ -148,7 +203,7 @@ def _curtis_reid(line: _Line, h0: float, scheme: str, order: int, rel: float) ->
         v = line.at(shifts * h)
         with np.errstate(all="ignore"):
             trunc = abs(np.sum(w_lo * v[lo_at]) - np.sum(w_hi * v[hi_at])) / h
-            rounding = rel * max(float(np.max(np.abs(v))), 1.0e-300) / h
+            rounding = (noise.rel * max(float(np.max(np.abs(v))), 1.0e-300) + noise.abs) / h
         if not np.isfinite(trunc):
             h /= 10.0
             continue
@@ -162,14 +217,15 @@ def _curtis_reid(line: _Line, h0: float, scheme: str, order: int, rel: float) ->
     return h
 
 
-def _dumontet_vignes(line: _Line, h0: float, scheme: str, order: int, rel: float) -> float:
+def _dumontet_vignes(line: _Line, h0: float, scheme: str, order: int, noise: Noise) -> float:
     m = order + 1
     accuracy = 2 if scheme == "central" else 1
     f0 = float(line.at(np.zeros(1))[0])
     k, derivative = h0, math.nan
     for _ in range(20):
         value, spread = _difference(line, scheme, m, accuracy, k)
-        bound = rel * spread  # the difference moves by at most this when each f_j is rounded
+        # the difference moves by at most this when each f_j is rounded (and carries the noise)
+        bound = noise.rel * spread + noise.abs * _abs_weights(scheme, m, accuracy) / k**m
         if not np.isfinite(value):
             k /= 10.0
             continue
@@ -182,11 +238,10 @@ def _dumontet_vignes(line: _Line, h0: float, scheme: str, order: int, rel: float
         k *= min(max(move, 1.0 / _MAX_MOVE), _MAX_MOVE)
     if not np.isfinite(derivative) or derivative == 0:
         return h0  # a polynomial of degree <= p, or no finite value: the unit-scale step
-    noise = rel * (abs(f0) if f0 != 0 else 1.0)
-    return model_step(scheme, order, noise, derivative)
+    return model_step(scheme, order, noise.of(f0), derivative)
 
 
-def _stepleman_winarsky(line: _Line, h0: float, scheme: str, order: int, rel: float) -> float:
+def _stepleman_winarsky(line: _Line, h0: float, scheme: str, order: int, noise: Noise) -> float:
     h = h0
     previous = _difference(line, scheme, 1, order, h)[0]
     change = math.inf
@@ -202,9 +257,9 @@ def _stepleman_winarsky(line: _Line, h0: float, scheme: str, order: int, rel: fl
     return h
 
 
-def _gmsw(line: _Line, h0: float, scheme: str, order: int, rel: float) -> float:
+def _gmsw(line: _Line, h0: float, scheme: str, order: int, level: Noise) -> float:
     f0 = float(line.at(np.zeros(1))[0])
-    noise = rel * (abs(f0) if f0 != 0 else 1.0)
+    noise = level.of(f0)
     x = abs(float(line.x[line.i]))
     hbar = 2.0 * (1.0 + x) * math.sqrt(noise / (1.0 + abs(f0)))
     h, accepted, last = 10.0 * hbar, math.nan, math.nan
@@ -233,7 +288,7 @@ def _gmsw(line: _Line, h0: float, scheme: str, order: int, rel: float) -> float:
     return 2.0 * math.sqrt(noise / abs(phi))
 
 
-def _guarded(line: _Line, h0: float, scheme: str, order: int, rel: float) -> float:
+def _guarded(line: _Line, h0: float, scheme: str, order: int, noise: Noise) -> float:
     lowest = 2 if scheme == "central" else 1
     if order == lowest:
         return h0  # the reference order keeps its unit-scale step: no extra evaluation
@@ -246,18 +301,45 @@ def _guarded(line: _Line, h0: float, scheme: str, order: int, rel: float) -> flo
     while h > h_low:
         d, spread = _difference(line, scheme, 1, order, h)
         if np.isfinite(d) and (
-            not np.isfinite(d_low) or abs(d - d_low) <= 10.0 * rel * (spread_low + spread)
+            not np.isfinite(d_low)
+            or abs(d - d_low)
+            <= 10.0 * noise.rel * (spread_low + spread)
+            + 10.0
+            * noise.abs
+            * (_abs_weights(scheme, 1, lowest) / h_low + _abs_weights(scheme, 1, order) / h)
         ):
             return h
         h /= 4.0
     return h_low
 
 
-_RULES: dict[str, Callable[[_Line, float, str, int, float], float]] = {
+def noise_level(
+    noise: float | str | None, f: CountedFunction, x: np.ndarray, vectorized: bool = False
+) -> float:
+    """The absolute noise level of f for :func:`choose_steps` from a ``noise`` setting.
+
+    ``None`` is 0 (rounding only); a number is itself; ``"ecnoise"`` estimates it at ``x`` with
+    ECnoise (:func:`methods.ecnoise.estimate_noise`, through ``f`` so its evaluations are
+    counted) and is 0 when ECnoise detects no noise.
+    """
+    if noise is None:
+        return 0.0
+    if not isinstance(noise, str):
+        return float(noise)
+    from .ecnoise import estimate_noise
+
+    one = (lambda z: f.batch(np.asarray(z, dtype=float)[None, :])[0]) if vectorized else f
+    est = estimate_noise(one, x)
+    return float(est.noise) if est.detected else 0.0
+
+
+_RULES: dict[str, Callable[[_Line, float, str, int, Noise], float]] = {
     "curtis-reid": _curtis_reid,
     "dumontet-vignes": _dumontet_vignes,
     "stepleman-winarsky": _stepleman_winarsky,
     "gmsw": _gmsw,
+    "mathur": mathur,
+    "kostyrka": kostyrka,
     "guarded": _guarded,
 }
 
@@ -271,6 +353,7 @@ def choose_steps(
     h0: np.ndarray,
     noise: float | None = None,
     vectorized: bool = False,
+    abs_noise: float = 0.0,
 ) -> np.ndarray:
     """Steps of every coordinate chosen by the data-driven ``rule`` (one of :data:`DATA_RULES`).
 
@@ -285,12 +368,17 @@ def choose_steps(
     scheme, order
         The stencil the steps are for.
     h0 : numpy.ndarray
-        Starting steps, shape ``(n,)`` (the unit-scale relative default).
+        Starting steps, shape ``(n,)`` (the unit-scale relative default); with ``abs_noise``
+        they are widened by ``(1 + abs_noise / noise)^(1/(p+1))``.
     noise : float, optional
         Relative rounding level of a value of f (default ``2**-52``).
     vectorized : bool, default False
         Whether ``f`` is vectorized: the probes are then evaluated as ``(m, n)`` arrays (within
         the memory budget of :mod:`methods.batching`), else one point per call.
+    abs_noise : float, default 0
+        Absolute noise level of a value of f (standard deviation, units of f), added to the
+        rounding ``noise |f|`` by the rules of :data:`NOISE_RULES`
+        (docs/theory.md#noise-in-the-step-rules).
 
     Returns
     -------
@@ -299,10 +387,13 @@ def choose_steps(
     """
     check_rule_supports(rule, scheme, order)
     run = _RULES[rule]
-    rel = EPS if noise is None else float(noise)
+    level = Noise(EPS if noise is None else float(noise), float(abs_noise))
+    # with noise, start from the unit-scale optimum for that noise (|f| ~ 1): the error model
+    # widens the step by (1 + abs_noise / noise)^(1/(p+1)) (docs/theory.md#noise-in-the-step-rules)
+    h0 = np.asarray(h0, dtype=float) * (1.0 + level.abs / level.rel) ** (1.0 / (order + 1))
     x = np.array(x, dtype=float)
     h = np.array(
-        [run(_Line(f, x, i, vectorized), float(h0[i]), scheme, order, rel) for i in range(x.size)]
+        [run(_Line(f, x, i, vectorized), float(h0[i]), scheme, order, level) for i in range(x.size)]
     )
     bad = ~(np.isfinite(h) & (h > 0))
     h[bad] = h0[bad]  # never worse than no rule at all

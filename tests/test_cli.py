@@ -15,6 +15,7 @@ import pytest
 
 from diffbench import cli
 from diffbench.store import read_results
+from diffbench.store_parquet import part_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -82,6 +83,7 @@ def test_errors_are_one_line_with_exit_code_2(capsys, tmp_path, argv, message):
     assert "Traceback" not in err
     if argv[0] == "run":  # rejected before the sweep started: nothing written
         assert not (tmp_path / "out" / "results.csv").exists()
+        assert not (tmp_path / "out" / "results").exists()
 
 
 def test_unwritable_output_is_rejected(capsys, tmp_path):
@@ -210,18 +212,20 @@ def diffbench(*args: str, **kw) -> subprocess.Popen:
 
 
 def data_lines(path: Path) -> int:
-    try:
-        return path.read_bytes().count(b"\n") - 1
-    except FileNotFoundError:
-        return -1
+    """Rows in the complete parts of the dataset ``path`` (from their footers); -1 if none."""
+    import pyarrow.parquet as pq
+
+    parts = part_paths(path)
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in parts) if parts else -1
 
 
 @pytest.mark.slow
 def test_sigkill_mid_sweep_then_resume_loses_and_repeats_nothing(tmp_path):
     killed, clean = tmp_path / "killed", tmp_path / "clean"
     proc = diffbench("run", *SWEEP_ARGS, "--output", str(killed))
-    results = killed / "results.csv"
-    deadline = time.monotonic() + 90
+    results = killed / "results"
+    # the writer gathers rows into parts of 10,000 rows or 30 s, whichever comes first
+    deadline = time.monotonic() + 300
     while data_lines(results) < 1500 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     assert proc.poll() is None, "the sweep finished before it could be killed"

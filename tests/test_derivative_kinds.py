@@ -266,18 +266,21 @@ def test_available_lists_kinds():
     assert info["central"].derivative_kinds == {"gradient", "jacobian", "hessian", "derivative"}
     assert info["hyper-dual"].max_deriv == 2 and info["central"].max_deriv == 4
     assert "hessian" not in info["dual"].derivative_kinds
-    assert info["richardson"].derivative_kinds == {"gradient", "derivative"}
+    assert info["approx-fprime"].derivative_kinds == {"gradient", "derivative"}
+    # richardson/ridders gained jacobian, hessian and deriv 2..4 (tests/test_extrapolation_kinds.py)
+    assert info["richardson"].derivative_kinds == info["central"].derivative_kinds
+    assert info["ridders"].max_deriv == 4
 
 
 def test_unsupported_kind_names_method_and_kind():
-    with pytest.raises(NotImplementedError, match="'richardson' cannot compute a jacobian"):
-        get_method("richardson").jacobian(map_f, X)
+    with pytest.raises(NotImplementedError, match="'approx-fprime' cannot compute a jacobian"):
+        get_method("approx-fprime").jacobian(map_f, X)
     with pytest.raises(NotImplementedError, match="'dual' cannot compute a hessian"):
         get_method("dual").hessian(func_f, X)
     with pytest.raises(NotImplementedError, match=r"'hyper-dual' .* up to order 2, got `deriv`=3"):
         get_method("hyper-dual").derivative(np.sin, 0.1, deriv=3)
     with pytest.raises(NotImplementedError, match="up to order 1"):
-        get_method("richardson").derivative(np.sin, 0.1, deriv=2)
+        get_method("approx-fprime").derivative(np.sin, 0.1, deriv=2)
 
 
 @pytest.mark.parametrize(("deriv", "exc"), [(0, ValueError), (-1, ValueError), (1.5, TypeError),

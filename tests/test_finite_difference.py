@@ -203,7 +203,12 @@ def test_description_variants_and_label() -> None:
         cls = method_class(name)
         assert (cls.family, cls.kind, cls.label_params) == ("finite-difference", "step", ("order",))
     m = get_method("central")
-    assert m.get_params() == {"order": 2, "step_rule": "guarded", "vectorized": False}
+    assert m.get_params() == {
+        "order": 2,
+        "step_rule": "guarded",
+        "noise": None,
+        "vectorized": False,
+    }
     assert m.label == "central(order=2)"
     assert get_method("backward").label == "backward(order=1)"
 

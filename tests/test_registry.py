@@ -124,7 +124,7 @@ def test_the_fixed_setting_cannot_be_passed():
 
 def test_the_bound_signature_has_the_scheme_defaults():
     params = inspect.signature(method_class("central").__init__).parameters
-    assert list(params) == ["self", "order", "step_rule", "vectorized", "workers"]
+    assert list(params) == ["self", "order", "step_rule", "noise", "vectorized", "workers"]
     assert params["order"].default == 2
     assert inspect.signature(method_class("forward").__init__).parameters["order"].default == 1
     assert method_class("central")(4).order == 4  # positional settings still bind

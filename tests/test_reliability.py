@@ -19,7 +19,7 @@ from diffbench import cli
 from diffbench.execute import execute
 from diffbench.folder_lock import FolderBusyError, FolderLock
 from diffbench.runner import sweep
-from diffbench.store import read_results
+from diffbench.store import export_csv, read_results
 from diffbench.workers import worker_count
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,7 +34,12 @@ def run_dir(tmp_path_factory):
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
+    """Every file below ``directory`` (the results dataset is a folder of parts)."""
+    return {
+        p.relative_to(directory).as_posix(): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
 
 
 def run_main(capsys, *argv):
@@ -44,7 +49,7 @@ def run_main(capsys, *argv):
 
 
 # -- the report never overwrites results ---------------------------------------------------------
-@pytest.mark.parametrize("target", ["results.csv", "run.json", "notes.txt"])
+@pytest.mark.parametrize("target", ["results.csv", "results", "run.json", "notes.txt"])
 def test_report_refuses_to_overwrite_results_or_foreign_files(capsys, run_dir, target):
     (run_dir / "notes.txt").write_text("my notes\n")
     before = snapshot(run_dir)
@@ -85,7 +90,7 @@ def test_a_second_writer_is_refused_naming_the_folder(capsys, tmp_path):
             sweep(**SMALL, output=tmp_path)
         code, _, err = run_main(capsys, "run", "--methods", "sympy", "--output", str(tmp_path))
         assert code == 2 and str(tmp_path) in err and f"process {os.getpid()}" in err
-    assert not (tmp_path / "results.csv").exists()
+    assert not (tmp_path / "results.csv").exists() and not (tmp_path / "results").exists()
 
 
 def test_a_killed_writer_leaves_no_stale_lock(tmp_path):
@@ -138,7 +143,8 @@ def test_a_resume_with_the_same_options_or_none_goes_on(run_dir):
 
 # -- duplicated keys are named --------------------------------------------------------------------
 def test_duplicated_keys_are_named_when_read(run_dir, tmp_path):
-    lines = (run_dir / "results.csv").read_text().splitlines(keepends=True)
+    # a results.csv (an earlier version's store, or an export) holding two rows twice
+    lines = export_csv(run_dir, tmp_path / "export.csv").read_text().splitlines(keepends=True)
     (tmp_path / "results.csv").write_text("".join(lines + lines[1:3]))
     with pytest.warns(RuntimeWarning, match="2 duplicated measurement keys.*accuracy\\|runge"):
         read_results(tmp_path)

@@ -17,7 +17,7 @@ from diffbench import analysis, report
 from diffbench.problems import Problem
 from diffbench.runner import sweep
 from diffbench.schema import SCHEMA_VERSION, method_columns
-from diffbench.store import ResultsFileError, measurement_key, rows_to_frame
+from diffbench.store import ResultsFileError, export_csv, measurement_key, rows_to_frame
 from methods import Method, RawResult
 
 STEPS = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5]
@@ -203,7 +203,7 @@ def test_write_report_from_a_run_directory(run_dir):
 def test_corrupt_results_give_a_clear_error_and_stay(tmp_path, run_dir):
     target = tmp_path / "copy"
     target.mkdir()
-    text = (run_dir / "results.csv").read_text()
+    text = export_csv(run_dir, tmp_path / "all.csv").read_text()  # a results.csv of earlier
     broken = text.replace(",ok,", ",??,", 1)
     (target / "results.csv").write_text(broken)
     with pytest.raises(ResultsFileError, match="unknown status"):
@@ -338,3 +338,19 @@ def test_grid_rows_are_named_from_the_form_column(synthetic):
     text = report.render_report(df)
     assert "| `good [grid]` | 1e-6 |  |" in text
     assert set(df["label"]) == {"good", "bad", "exactish"}
+
+
+def test_intro_names_the_kinds_in_the_table():
+    from diffbench.report_sections import intro
+
+    rows = {
+        "measure": ["accuracy"] * 3,
+        "status": ["ok"] * 3,
+        "label": ["a", "b", "c"],
+        "problem": ["p", "q", "r"],
+        "derivative_kind": ["gradient", "hessian", "derivative"],
+    }
+    text = intro(pd.DataFrame(rows))[1]
+    assert "exact SymPy/mpmath gradients, Hessians and k-th derivatives." in text
+    only = intro(pd.DataFrame(rows).assign(derivative_kind="gradient"))[1]
+    assert "exact SymPy/mpmath gradients." in only

@@ -1,4 +1,7 @@
-"""The results store: exact round trips, appends, corrupt files left untouched."""
+"""The results store: exact round trips, appends, corrupt files left untouched.
+
+The store is a Parquet dataset (``results/``); the CSV tests read a ``results.csv`` as runs of
+earlier versions wrote it (made here with :func:`write_legacy`), which is still read."""
 
 from __future__ import annotations
 
@@ -16,12 +19,15 @@ from diffbench.store import (
     ResultsFileError,
     ResultsWriter,
     check_writable,
+    export_csv,
+    format_rows,
     measurement_key,
     read_results,
     read_run_info,
     rows_to_frame,
     write_run_info,
 )
+from diffbench.store_csv import write_csv
 
 #: Columns schema 2 added.
 V2_ONLY = {
@@ -71,6 +77,11 @@ def row(**kw):
     return base
 
 
+def write_legacy(directory, rows):
+    """A ``results.csv`` as the CSV store of earlier versions wrote it (header, one line a row)."""
+    return write_csv(rows_to_frame(rows), directory / "results.csv")
+
+
 def test_measurement_key_is_exact_for_steps():
     a = measurement_key("accuracy", "p", 0, "m", 0.1 + 0.2, None, "point")
     b = measurement_key("accuracy", "p", 0, "m", 0.3, None, "point")
@@ -90,7 +101,7 @@ def test_round_trip_is_exact(tmp_path):
         ),
         row(step=np.float64(2.5e-8), rel_error=np.float64(0.0), nfev=np.int64(3), point=2),
     ]
-    with ResultsWriter(tmp_path / "results.csv") as writer:
+    with ResultsWriter(tmp_path) as writer:
         assert writer.append(rows[:1]) == 1
         assert writer.append(rows[1:]) == 2
     df = read_results(tmp_path)
@@ -103,12 +114,12 @@ def test_round_trip_is_exact(tmp_path):
     assert df["grid_size"].isna().all()
     assert df["step"].iloc[2] == 2.5e-8
     pd.testing.assert_frame_equal(df, rows_to_frame(rows))
-    assert (tmp_path / "results.csv").read_text().count("\n") == 4
+    assert export_csv(tmp_path).read_text().count("\n") == 4  # one line per row, and a header
 
 
 def test_unknown_columns_are_rejected(tmp_path):
     with (
-        ResultsWriter(tmp_path / "r.csv") as writer,
+        ResultsWriter(tmp_path) as writer,
         pytest.raises(ValueError, match="unknown columns"),
     ):
         writer.append([{**row(), "colour": "red"}])
@@ -131,9 +142,9 @@ def test_unknown_columns_are_rejected(tmp_path):
     ],
 )
 def test_corrupt_files_raise_and_stay_untouched(tmp_path, mutate, match):
-    with ResultsWriter(tmp_path / "results.csv") as writer:
-        writer.append([row(step=0.25, rel_error=1e-3), row(step=0.5, point=1, rel_error=2e-3)])
-    path = tmp_path / "results.csv"
+    path = write_legacy(
+        tmp_path, [row(step=0.25, rel_error=1e-3), row(step=0.5, point=1, rel_error=2e-3)]
+    )
     text = "".join(mutate(path.read_text().splitlines(keepends=True)))
     path.write_text(text)
     with pytest.raises(ResultsFileError, match=match):
@@ -142,9 +153,7 @@ def test_corrupt_files_raise_and_stay_untouched(tmp_path, mutate, match):
 
 
 def test_a_table_of_another_schema_version_is_refused_naming_both(tmp_path):
-    with ResultsWriter(tmp_path / "results.csv") as writer:
-        writer.append([row(step=0.25, schema_version=SCHEMA_VERSION, form="point")])
-    path = tmp_path / "results.csv"
+    path = write_legacy(tmp_path, [row(step=0.25, schema_version=SCHEMA_VERSION, form="point")])
     assert read_results(tmp_path)["schema_version"].tolist() == [SCHEMA_VERSION]
     header, line = path.read_text().splitlines()
     # a version-1 table: written before schema_version, form and the capability columns
@@ -179,7 +188,7 @@ def test_a_version_2_table_without_step_rel_is_refused(tmp_path):
 
 
 def test_step_rel_round_trips(tmp_path):
-    with ResultsWriter(tmp_path / "results.csv") as writer:
+    with ResultsWriter(tmp_path) as writer:
         writer.append([row(step_rel=1e-3, step=1e7), row(point=1, step=0.5)])
     df = read_results(tmp_path)
     assert df["step_rel"].iloc[0] == 1e-3 and df["step"].iloc[0] == 1e7
@@ -187,9 +196,7 @@ def test_step_rel_round_trips(tmp_path):
 
 
 def test_unterminated_last_line_is_ignored_and_repaired_on_request(tmp_path):
-    path = tmp_path / "results.csv"
-    with ResultsWriter(path) as writer:
-        writer.append([row(step=0.25), row(step=0.5, point=1)])
+    path = write_legacy(tmp_path, [row(step=0.25), row(step=0.5, point=1)])
     whole = path.read_text()
     cut = whole[: whole.rindex("\n", 0, len(whole) - 1) + 1] + whole.splitlines()[-1][:10]
     path.write_text(cut)
@@ -199,8 +206,8 @@ def test_unterminated_last_line_is_ignored_and_repaired_on_request(tmp_path):
     with pytest.warns(RuntimeWarning):
         read_results(path, repair=True)
     assert path.read_text() == cut[: cut.rindex("\n") + 1]
-    with ResultsWriter(path) as writer:  # appending continues cleanly
-        writer.append([row(step=0.5, point=1)])
+    with path.open("a") as fh:  # appending continues cleanly
+        fh.write(format_rows([row(step=0.5, point=1)])[0])
     assert len(read_results(path)) == 2
 
 

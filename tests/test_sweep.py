@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import warnings
 from typing import ClassVar
 
@@ -25,7 +26,7 @@ from diffbench.runner import (
     sweep,
 )
 from diffbench.steps import step_at, steps_for
-from diffbench.store import ResultsFileError, read_results
+from diffbench.store import ResultsFileError, export_csv, read_results
 from diffbench.timing import time_call
 from methods import Method, RawResult
 
@@ -341,10 +342,20 @@ def test_output_file_matches_the_returned_table(tmp_path):
     assert info["status"] == "complete" and info["run_id"] == df["run_id"].iloc[0]
 
 
+def as_earlier_version(run_dir):
+    """Turn a run folder into one written before the Parquet dataset: its rows in results.csv."""
+    lines = export_csv(run_dir, run_dir / "export.csv").read_text().splitlines(keepends=True)
+    (run_dir / "export.csv").unlink()
+    shutil.rmtree(run_dir / "results")
+    path = run_dir / "results.csv"
+    path.write_text("".join(lines))
+    return path, lines
+
+
 def test_resume_after_losing_rows_restores_them_without_duplicates(tmp_path):
+    # a folder of the CSV store (the dataset's own damaged parts: tests/test_parquet_store.py)
     full = small_sweep(output=tmp_path, cost=True, timing={"target": 1e-4})
-    path = tmp_path / "results.csv"
-    lines = path.read_text().splitlines(keepends=True)
+    path, lines = as_earlier_version(tmp_path)
     # keep the header and a few rows, and leave half a line as a kill mid-write would
     path.write_text("".join(lines[:5]) + lines[5][:20])
     with pytest.warns(RuntimeWarning, match="unterminated"):
@@ -366,15 +377,18 @@ def test_resume_after_losing_rows_restores_them_without_duplicates(tmp_path):
 
 def test_resume_of_a_finished_run_adds_nothing(tmp_path):
     small_sweep(output=tmp_path)
-    before = (tmp_path / "results.csv").read_bytes()
+
+    def dataset():
+        return {p.name: p.read_bytes() for p in sorted((tmp_path / "results").iterdir())}
+
+    before = dataset()
     small_sweep(output=tmp_path, resume=True)
-    assert (tmp_path / "results.csv").read_bytes() == before
+    assert dataset() == before
 
 
 def test_corrupt_results_are_never_overwritten(tmp_path):
     small_sweep(output=tmp_path)
-    path = tmp_path / "results.csv"
-    text = path.read_text().splitlines(keepends=True)
+    path, text = as_earlier_version(tmp_path)
     corrupt = "".join(text[:3]) + "garbage,with,too,few,fields\n" + "".join(text[3:])
     path.write_text(corrupt)
     with pytest.raises(ResultsFileError, match=r"line 4.*left untouched"):
@@ -460,3 +474,4 @@ def test_bad_arguments_are_rejected_before_any_measurement(kwargs, error, match,
     with pytest.raises(error, match=match):
         sweep(problems=[exp_problem()], cost=False, output=tmp_path / "run", **kwargs)
     assert not (tmp_path / "run" / "results.csv").exists()  # nothing was measured or written
+    assert not (tmp_path / "run" / "results").exists()

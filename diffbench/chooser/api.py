@@ -43,6 +43,7 @@ from .findings import (
     VectorizedOutcome,
     VectorizedProbe,
 )
+from .kinds import KindChoice, check_kind, choose_kind
 from .noise_model import NoiseLevel, check_noise, more_wild_axes, noise_level
 from .probes import call_seconds, expression_matches, probe_complex, probe_vectorized, scalar_value
 from .ranking import candidate_key, rank
@@ -237,7 +238,9 @@ def choose(
     time_limit: float | None = DEFAULT_TIME_LIMIT,
     progress: bool = True,
     workers: Workers = 1,
-) -> Choice:
+    kind: str = "gradient",
+    deriv: int = 1,
+) -> Choice | KindChoice:
     """Measure every applicable method on ``f`` at ``x`` and recommend one for production use.
 
     Parameters
@@ -281,6 +284,13 @@ def choose(
         of ``workers=1`` (the timing rounds that break ties run serially). Ignored when ``f``
         takes arrays of points. Evaluations made in worker processes are not counted against
         ``time_limit``.
+    kind : {"gradient", "jacobian", "hessian", "derivative"}, default "gradient"
+        What to differentiate: any other kind than the gradient is chosen by
+        :func:`diffbench.chooser.kinds.choose_kind` (candidates: the methods declaring the kind;
+        ``target``, ``budget``, ``methods`` and ``reference`` apply; ``noise``, ``time_limit``
+        and ``workers`` do not) and returns a :class:`~diffbench.chooser.kinds.KindChoice`.
+    deriv : int, default 1
+        Derivative order k for ``kind="derivative"``.
 
     Returns
     -------
@@ -315,12 +325,38 @@ def choose(
     >>> choice.code
     'get_method("dual").gradient(f, x)'
     """
+    if kind != "gradient" or deriv != 1:
+        return _choose_kind(f, x, kind, deriv, target, budget, methods, reference)
     inp = _check_inputs(f, x, target, budget, noise, reference, methods, time_limit, workers)
     meter = Meter(inp.f, wrap=not inp.has_expr, progress=progress)
     try:
         return _choose(inp, meter)
     except FunctionExit as exc:
         raise ValueError(text.function_exit(exc.__cause__, inp.x)) from None
+
+
+def _choose_kind(
+    f: Any, x: Any, kind: Any, deriv: Any, target: Any, budget: Any, methods: Any, reference: Any
+) -> KindChoice:
+    """:func:`choose` for a Jacobian, Hessian or k-th derivative (a Problem gives f and x)."""
+    from ..problems import Problem
+
+    kind = check_kind(kind)
+    if kind == "gradient":
+        raise ValueError(f"`--deriv` applies to --kind derivative only, got `deriv`={deriv!r}.")
+    if isinstance(f, Problem):
+        x = f.points[0] if x is None else x
+        f = f.function
+    if not callable(f):
+        raise TypeError(f"`f` must be callable, got {type(f).__name__}.")
+    if x is None:
+        raise ValueError("`x` is required (the point at which to differentiate).")
+    target = check_positive_real("target", target)
+    budget = None if budget is None else check_positive_int("budget", budget)
+    return choose_kind(
+        f, x, kind=kind, deriv=deriv, target=target, budget=budget, methods=methods,
+        reference=reference,
+    )  # fmt: skip
 
 
 def _choose(inp: _Inputs, meter: Meter) -> Choice:

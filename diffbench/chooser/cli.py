@@ -104,6 +104,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "step sweeps and final evaluations; f must pickle (--function, --problem or --expr); "
         "the recommendation is the same as with 1 (default 1)",
     )
+    p.add_argument(
+        "--kind",
+        default="gradient",
+        help="what to differentiate: gradient (default), jacobian (vector f), hessian, or "
+        "derivative (f of one variable; see --deriv)",
+    )
+    p.add_argument(
+        "--deriv", metavar="K", default="1", help="derivative order with --kind derivative"
+    )
     p.add_argument("--all", action="store_true", help="show every ranked method (default: 15)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     p.set_defaults(handler=run)
@@ -232,6 +241,8 @@ def run(args: argparse.Namespace) -> int:
         only = None if args.methods is None else [m.strip() for m in args.methods.split(",")]
         noise = _noise(args.noise)
         workers = _positive(getattr(args, "workers", "1"), "--workers", int)
+        kind = getattr(args, "kind", "gradient")
+        deriv = _positive(getattr(args, "deriv", "1"), "--deriv", int)
         with contextlib.redirect_stdout(sys.stderr):  # what f prints is not the report
             f, x, setup, title = _load(args)
             choice = choose(
@@ -243,6 +254,7 @@ def run(args: argparse.Namespace) -> int:
                 methods=only,
                 time_limit=limit,
                 workers=workers,
+                **({} if kind == "gradient" and deriv == 1 else {"kind": kind, "deriv": deriv}),
             )
     except (ValueError, TypeError, LookupError, ArithmeticError, RuntimeError, OSError) as exc:
         hint = ""
@@ -256,11 +268,13 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         out = choice.to_dict()
         out["function"] = title
-        out["snippet"] = choice.snippet(setup)
+        if hasattr(choice, "snippet"):
+            out["snippet"] = choice.snippet(setup)
         print(json.dumps(out, indent=2, default=str))
     else:
         print(f"diffbench choose: {title}")
-        print(choice.report(None if args.all else 15, setup=setup))
+        kw = {} if getattr(args, "kind", "gradient") != "gradient" else {"setup": setup}
+        print(choice.report(None if args.all else 15, **kw))
         print(f"\n({choice.seconds:.1f} s)")
     return 0 if choice.recommended is not None else 1
 

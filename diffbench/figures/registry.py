@@ -21,6 +21,7 @@ from ..analysis_kinds import gradient_rows, kinds_present
 from ..schema import Status
 from .cost import plot_cost_accuracy
 from .grid import plot_error_vs_grid
+from .kind_grid import plot_kind_error_vs_grid
 from .kinds import plot_kind_error_vs_step
 from .overview import plot_overview
 from .step import plot_error_vs_step
@@ -140,11 +141,25 @@ FIGURES: tuple[FigureSpec, ...] = (
         lambda df, problem: _has_kind_rows(df, problem),
         rows="kinds",
     ),
+    FigureSpec(
+        "kind-grid",
+        lambda df, problem, styles: plot_kind_error_vs_grid(df, problem, styles=styles),
+        True,
+        "Grid methods: error against grid size, with theory slopes",
+        "kind_grid_{problem}.png",
+        "kinds",
+        lambda df, problem: _has_kind_rows(df, problem, grid=True),
+        rows="kinds",
+    ),
 )
 
 
-def _has_kind_rows(df: pd.DataFrame, problem: str | None) -> bool:
+def _has_kind_rows(df: pd.DataFrame, problem: str | None, grid: bool = False) -> bool:
+    """Whether ``problem`` has rows of a kind other than gradient (point-form rows, or with
+    ``grid`` grid-form rows)."""
     ran = _ran(df, problem)
+    is_grid = ran["grid_size"].notna()
+    ran = ran[is_grid] if grid else ran[~is_grid]
     kinds = ran["derivative_kind"] if "derivative_kind" in ran else pd.Series(dtype=object)
     return bool(kinds.isin(kinds_present(df)).any())
 
@@ -182,7 +197,7 @@ def save_figures(
     -------
     dict
         Figure name -> written paths (``{"step": [...], "grid": [...], "overview": [...],
-        "cost": [...], "kind-step": [...]}``).
+        "cost": [...], "kind-step": [...], "kind-grid": [...]}``).
     """
     drawing = start_figures(df, directory, dpi=dpi, jobs=jobs)
     drawing.wait()

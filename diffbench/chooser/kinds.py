@@ -1,0 +1,345 @@
+"""The chooser beyond gradients: which method for a Jacobian, a Hessian or a k-th derivative.
+
+:func:`choose_kind` is what :func:`diffbench.chooser.choose` runs for ``kind="jacobian"``,
+``"hessian"`` or ``"derivative"`` (``diffbench choose --kind ...``). It follows the gradient
+chooser on a smaller scale:
+
+* **candidates**: every registered configuration (``variants()``) whose method declares the kind
+  (``derivative_kinds``, and ``max_deriv >= k`` for a k-th derivative); a method that needs a
+  SymPy formula only when ``f`` carries one. A candidate that fails on ``f`` is listed with why.
+* **reference**: the exact value from the formula when ``f`` carries one (Hessian and k-th
+  derivative, :mod:`diffbench.truth`), else the result of the applicable method of the highest
+  declared :class:`~methods.capabilities.ReferenceGrade` (hyper-dual, then complex step, then
+  extrapolation for a Hessian; dual numbers, hyper-dual, complex step for a Jacobian), whose
+  distance to the next graded one is reported as the uncertainty.
+* **steps**: a method of kind ``step`` runs at its default step and over relative steps
+  ``10^-1 .. 10^-8`` (two per decade, times ``max(1, |x|)``); the recommended step is the middle
+  of the widest run of steps within 10x of its best error (as the gradient chooser's window).
+* **ranking**: meets the target first, then fewer evaluations of ``f``, then smaller error, then
+  the fixed order (reference grade, registry order, label). Time is shown, never ranked on.
+
+Errors are :func:`diffbench.metrics.matrix_error` (relative) against the reference.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from methods import Method, method_class
+from methods.capabilities import Need, ReferenceGrade
+from methods.derivative_kinds import DERIVATIVE_KINDS, check_deriv
+from methods.functions import has_expression
+from methods.registry import available
+
+from ..metrics import matrix_error
+from . import kinds_text
+from .step_sweep import pick_in_window, widest_run
+
+__all__ = ["KIND_STEPS", "KindCandidate", "KindChoice", "check_kind", "choose_kind"]
+
+#: Relative steps swept for step methods (times ``max(1, |x|)``): two per decade.
+KIND_STEPS = 10.0 ** (-np.arange(2, 17) / 2.0)
+
+
+def check_kind(kind: Any) -> str:
+    """Return ``kind`` if it is one of :data:`methods.derivative_kinds.DERIVATIVE_KINDS`.
+
+    Examples
+    --------
+    >>> check_kind("hessian")
+    'hessian'
+    """
+    if not isinstance(kind, str) or kind not in DERIVATIVE_KINDS:
+        raise ValueError(
+            f"`--kind` (kind=) must be one of {', '.join(DERIVATIVE_KINDS)}, got {kind!r}."
+        )
+    return kind
+
+
+@dataclass(frozen=True)
+class KindCandidate:
+    """One measured (or rejected) configuration for a kind."""
+
+    label: str
+    code: str
+    step: float | None = None
+    error: float = float("nan")
+    nfev: int | None = None
+    seconds: float = float("nan")
+    meets_target: bool = False
+    grade: int = 0
+    order: int = 0
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class KindChoice:
+    """What :func:`choose_kind` returns; ``report()`` and ``to_dict()`` as for gradients."""
+
+    kind: str
+    deriv: int
+    target: float
+    reference: str
+    uncertainty: float
+    ranking: tuple[KindCandidate, ...]
+    rejected: tuple[KindCandidate, ...]
+    seconds: float
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def recommended(self) -> KindCandidate | None:
+        """The first of the ranking, or None when no method worked."""
+        return self.ranking[0] if self.ranking else None
+
+    @property
+    def code(self) -> str:
+        """The call that computes the recommended estimate (empty without one)."""
+        return "" if self.recommended is None else self.recommended.code
+
+    def report(self, top: int | None = 15) -> str:
+        """The ranked table, the reference, the recommendation and the rejected methods."""
+        return kinds_text.report(self, top)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``."""
+        return kinds_text.as_dict(self)
+
+
+def _f_value(f: Callable, x: np.ndarray) -> np.ndarray:
+    try:
+        y = f(x.copy())
+    except Exception as exc:
+        raise ValueError(f"f raised {type(exc).__name__} at x = {x.tolist()}: {exc}") from None
+    y = np.asarray(getattr(y, "value", y), dtype=float)
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"f is not finite at x = {x.tolist()}.")
+    return y
+
+
+def _check_shape(kind: str, y: np.ndarray, n: int) -> None:
+    """One line naming ``--kind`` when ``f`` cannot have that kind of derivative."""
+    if kind == "jacobian" and y.ndim == 0:
+        raise ValueError(
+            "`--kind` jacobian needs a vector-valued f, but f(x) is a scalar: use --kind "
+            "gradient (the default)."
+        )
+    if kind in ("gradient", "hessian", "derivative") and y.ndim != 0:
+        raise ValueError(
+            f"`--kind` {kind} needs a scalar f, but f(x) has shape {y.shape}: use --kind jacobian."
+        )
+    if kind == "derivative" and n != 1:
+        raise ValueError(
+            f"`--kind` derivative needs a function of one variable, but x has {n} coordinates: "
+            "use --kind gradient or hessian."
+        )
+
+
+def _call(method: Method, kind: str, f: Callable, x: np.ndarray, deriv: int, step: Any) -> Any:
+    if kind == "jacobian":
+        return method.jacobian(f, x, step=step)
+    if kind == "hessian":
+        return method.hessian(f, x, step=step)
+    g = f if has_expression(f) else (lambda v: f(np.atleast_1d(np.asarray(v, dtype=float))))
+    return method.derivative(
+        g, float(x[0]), step=None if step is None else float(step), deriv=deriv
+    )
+
+
+def _configurations(kind: str, deriv: int, expr: bool) -> list:
+    """(class, settings, registry position) of every configuration that declares the kind."""
+    out = []
+    for pos, info in enumerate(available()):
+        cls = method_class(info.name)
+        if not info.available or kind not in cls.derivative_kinds:
+            continue
+        if kind == "derivative" and cls.max_deriv < deriv:
+            continue
+        if Need.EXPRESSION in cls.needs and not expr:
+            continue
+        out.extend((cls, dict(v), pos) for v in cls.variants())
+    return out
+
+
+def _exact(f: Callable, kind: str, x: np.ndarray, deriv: int) -> np.ndarray | None:
+    from ..truth import exact_derivative, exact_hessian
+
+    if not has_expression(f) or kind == "jacobian":
+        return None
+    if kind == "hessian":
+        return exact_hessian(f.expr, f.symbols, x)
+    return np.asarray(exact_derivative(f.expr, f.symbols[0], float(x[0]), deriv))
+
+
+def _graded_reference(
+    f: Callable, kind: str, x: np.ndarray, deriv: int, configs: list
+) -> tuple[np.ndarray, str, float]:
+    """The best-graded applicable method's value, its label and the distance to the next one."""
+    graded = sorted(
+        {cls for cls, _, _ in configs if cls.reference > ReferenceGrade.NONE},
+        key=lambda c: -int(c.reference),
+    )
+    found: list[tuple[str, np.ndarray]] = []
+    for cls in graded:
+        try:
+            est = _call(cls(), kind, f, x, deriv, None)
+        except Exception:  # noqa: BLE001 - a method that fails on f is no reference
+            continue
+        value = np.asarray(_dense(est.value), dtype=float)
+        if np.all(np.isfinite(value)):
+            found.append((cls().label, value))
+        if len(found) == 2:
+            break
+    if not found:
+        raise ValueError(
+            f"no method graded as a reference computes the {kind} of f at x (`--kind` {kind})."
+        )
+    spread = matrix_error(found[1][1], found[0][1])[1] if len(found) > 1 else float("nan")
+    return found[0][1], found[0][0], spread
+
+
+def _dense(value: Any) -> Any:
+    return value.toarray() if hasattr(value, "toarray") else value
+
+
+def _timed(method: Method, kind: str, f: Callable, x: np.ndarray, deriv: int, step: Any) -> tuple:
+    start = time.perf_counter()
+    est = _call(method, kind, f, x, deriv, step)
+    return est, time.perf_counter() - start
+
+
+def _measure(cls: type[Method], settings: dict, pos: int, ctx: dict[str, Any]) -> KindCandidate:
+    """Run one configuration (over the step grid for a step method) against the reference."""
+    method = cls(**settings)
+    kind, f, x, deriv, ref = ctx["kind"], ctx["f"], ctx["x"], ctx["deriv"], ctx["ref"]
+    base = {"label": method.label, "grade": int(cls.reference), "order": pos}
+
+    def error(est: Any) -> float:
+        rel = matrix_error(_dense(est.value), ref)[1]
+        return rel if np.isfinite(rel) else np.inf
+
+    try:
+        est, seconds = _timed(method, kind, f, x, deriv, None)
+    except Exception as exc:  # noqa: BLE001 - reported as a rejected candidate
+        return KindCandidate(**base, code="", why=kinds_text.failure(exc))
+    best_est, best_err, step = est, error(est), None
+    if method.kind == "step":
+        scale = np.maximum(1.0, np.abs(x))
+        errs, ests = [], []
+        for t in KIND_STEPS:
+            try:
+                e = _call(
+                    method, kind, f, x, deriv, t * (scale[0] if kind == "derivative" else scale)
+                )
+            except Exception:  # noqa: BLE001 - a step lost in x + h, say
+                e = None
+            ests.append(e)
+            errs.append(np.inf if e is None else error(e))
+        errs = np.array(errs)
+        b = int(np.argmin(errs))
+        if np.isfinite(errs[b]) and errs[b] < best_err:
+            lo, hi = widest_run(errs, 10 * errs[b])
+            k = pick_in_window(KIND_STEPS, lo, hi, b)
+            best_est, best_err, step = ests[k], errs[k], float(KIND_STEPS[k])
+    if not np.isfinite(best_err):
+        return KindCandidate(**base, code="", why=kinds_text.NON_FINITE)
+    return KindCandidate(
+        **base,
+        code=kinds_text.code(method, kind, deriv, step),
+        step=step,
+        error=float(best_err),
+        nfev=int(best_est.nfev),
+        seconds=seconds,
+        meets_target=bool(best_err <= ctx["target"]),
+    )
+
+
+def _key(c: KindCandidate) -> tuple:
+    return (not c.meets_target, c.nfev, c.error, -c.grade, c.order, c.label)
+
+
+def choose_kind(
+    f: Callable,
+    x: Any,
+    *,
+    kind: str,
+    deriv: int = 1,
+    target: float = 1e-8,
+    budget: int | None = None,
+    methods: Sequence[str] | None = None,
+    reference: Any = None,
+) -> KindChoice:
+    """Measure every method that declares ``kind`` on ``f`` at ``x`` and rank them.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x)`` for ``x`` of shape ``(n,)``: a float (Hessian, derivative with ``n = 1``) or a
+        vector of shape ``(m,)`` (Jacobian).
+    x : array_like, shape (n,)
+    kind : {"jacobian", "hessian", "derivative"}
+    deriv : int, default 1
+        Derivative order k for ``kind="derivative"`` (1..4).
+    target : float, default 1e-8
+        Relative error (:func:`diffbench.metrics.matrix_error`) a method must reach.
+    budget : int, optional
+        Most evaluations of ``f`` per estimate; methods needing more are rejected.
+    methods : sequence of str, optional
+        Only these registered methods (the reference uses every applicable graded method).
+    reference : array_like, optional
+        The known exact value (shape of the estimate).
+
+    Returns
+    -------
+    KindChoice
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from methods import as_vector_function
+    >>> f = as_vector_function(lambda a, b: a**2 * np.exp(b))
+    >>> choice = choose_kind(f, [1.5, 0.0], kind="hessian", methods=["hyper-dual", "central"])
+    >>> choice.recommended.label, choice.recommended.nfev
+    ('hyper-dual', 2)
+    """
+    from methods.validation import check_point
+
+    start = time.perf_counter()
+    kind = check_kind(kind)
+    deriv = check_deriv(deriv)
+    if kind != "derivative" and deriv != 1:
+        raise ValueError(f"`--deriv` applies to --kind derivative only, got --kind {kind}.")
+    x = check_point(x)
+    y = _f_value(f, x)
+    _check_shape(kind, y, x.size)
+    configs = _configurations(kind, deriv, has_expression(f))
+    if reference is not None:
+        ref, basis, spread = np.asarray(reference, dtype=float), "given", float("nan")
+    elif (exact := _exact(f, kind, x, deriv)) is not None:
+        ref, basis, spread = exact, "exact (formula)", 0.0
+    else:
+        ref, basis, spread = _graded_reference(f, kind, x, deriv, configs)
+    ctx = {"kind": kind, "f": f, "x": x, "deriv": deriv, "ref": ref, "target": target}
+    only = None if methods is None else set(methods)
+    ranked, rejected = [], []
+    for cls, settings, pos in configs:
+        if only is not None and cls.name not in only:
+            continue
+        c = _measure(cls, settings, pos, ctx)
+        if c.why == "" and budget is not None and c.nfev > budget:
+            c = KindCandidate(**{**c.__dict__, "why": kinds_text.over_budget(c.nfev, budget)})
+        (rejected if c.why else ranked).append(c)
+    return KindChoice(
+        kind=kind,
+        deriv=deriv,
+        target=target,
+        reference=basis,
+        uncertainty=spread,
+        ranking=tuple(sorted(ranked, key=_key)),
+        rejected=tuple(rejected),
+        seconds=time.perf_counter() - start,
+    )

@@ -1,0 +1,113 @@
+"""Every word of the chooser beyond gradients (:mod:`diffbench.chooser.kinds`)."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from methods import Method
+
+    from .kinds import KindChoice
+
+__all__ = ["NON_FINITE", "as_dict", "code", "failure", "over_budget", "report", "what"]
+
+NON_FINITE = "non-finite estimate at every step"
+
+
+def failure(exc: BaseException) -> str:
+    """Why a method failed on ``f``: the first line of its exception."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"failed: {type(exc).__name__}: {first}"[:160]
+
+
+def over_budget(nfev: int, budget: int) -> str:
+    """Why a method that needs more evaluations than the budget is left out."""
+    return f"needs {nfev} evaluations of f, budget {budget}"
+
+
+def what(kind: str, deriv: int) -> str:
+    """``"Hessian"``, ``"Jacobian"``, ``"3rd derivative"``."""
+    if kind == "derivative":
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(deriv, "th")
+        return f"{deriv}{suffix} derivative"
+    return kind.capitalize() if kind != "gradient" else "gradient"
+
+
+def code(method: Method, kind: str, deriv: int, step: float | None) -> str:
+    """The call that computes the estimate with ``method`` (relative ``step`` if any)."""
+    settings = ", ".join(f"{k}={v!r}" for k, v in method.get_params().items())
+    ctor = f"get_method({method.name!r}{', ' if settings else ''}{settings})"
+    args = "f, x" if kind != "derivative" else "f, x"
+    if step is not None:
+        args += (
+            f", step={step:.3g} * max(1, abs(x))"
+            if kind == "derivative"
+            else (f", step={step:.3g} * np.maximum(1, np.abs(x))")
+        )
+    if kind == "derivative" and deriv != 1:
+        args += f", deriv={deriv}"
+    return f"{ctor}.{kind}({args})"
+
+
+def _num(v: float | None, fmt: str = ".1e") -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return format(v, fmt)
+
+
+def report(choice: KindChoice, top: int | None = 15) -> str:
+    """The ranked table, reference, recommendation and rejected methods as text."""
+    name = what(choice.kind, choice.deriv)
+    lines = [f"kind: {name} (target relative error {choice.target:.0e})"]
+    ref = f"reference: {choice.reference}"
+    if not math.isnan(choice.uncertainty) and choice.reference != "exact (formula)":
+        ref += f" (next graded method differs by {choice.uncertainty:.1e})"
+    lines += [ref, ""]
+    header = f"{'method':<32} {'step':>9} {'error':>9} {'nfev':>6} {'time':>9}  target"
+    lines.append(header)
+    rows = choice.ranking if top is None else choice.ranking[:top]
+    for c in rows:
+        step = "default" if c.step is None else f"{c.step:.1e}"
+        lines.append(
+            f"{c.label:<32} {step:>9} {_num(c.error):>9} {c.nfev:>6} "
+            f"{c.seconds * 1e3:>7.2f}ms  {'yes' if c.meets_target else 'no'}"
+        )
+    best = choice.recommended
+    lines.append("")
+    if best is None:
+        lines.append(f"recommended: none (no method computed the {name} of f)")
+    else:
+        step = "its default step" if best.step is None else f"relative step {best.step:.1e}"
+        lines.append(
+            f"recommended for the {name}: {best.label} at {step}: error {_num(best.error)}, "
+            f"{best.nfev} evaluations of f, {best.seconds * 1e3:.2f} ms"
+        )
+        lines.append(f"  {best.code}")
+    if choice.rejected:
+        lines.append("")
+        lines.append("not usable here:")
+        lines += [f"  {c.label}: {c.why}" for c in choice.rejected]
+    return "\n".join(lines)
+
+
+def as_dict(choice: KindChoice) -> dict[str, Any]:
+    """Plain data of a :class:`~diffbench.chooser.kinds.KindChoice`."""
+
+    def row(c: Any) -> dict[str, Any]:
+        return {k: (None if isinstance(v, float) and math.isnan(v) else v)
+                for k, v in c.__dict__.items()}  # fmt: skip
+
+    best = choice.recommended
+    return {
+        "kind": choice.kind,
+        "deriv": choice.deriv,
+        "target": choice.target,
+        "reference": choice.reference,
+        "uncertainty": None if math.isnan(choice.uncertainty) else choice.uncertainty,
+        "recommended": None if best is None else row(best),
+        "ranking": [row(c) for c in choice.ranking],
+        "rejected": [row(c) for c in choice.rejected],
+        "code": choice.code,
+        "seconds": choice.seconds,
+    }
