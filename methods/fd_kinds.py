@@ -182,14 +182,14 @@ def fd_hessian(method: FiniteDifference, f: CountedFunction, x: np.ndarray, step
     off2, w2 = float_stencil(method.scheme, 2, method.order)
     off1, w1 = float_stencil(method.scheme, 1, method.order)
     points = _HessianPoints(x, h, off2, off1)
-    if getattr(method, "vectorized", False):
-        rows = partial(points.rows, x)
-        with batch_budget(min(max_batch_bytes(), HESSIAN_CHUNK_BYTES)):
-            y = np.asarray(evaluate_rows(f, points.size, n, rows), dtype=float)
-    else:
-        y = np.array(f.each(points.each(x)), dtype=float).reshape(points.size)
     value = np.empty((n, n))
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # f's own floating-point warnings too (as before)
+        if getattr(method, "vectorized", False):
+            rows = partial(points.rows, x)
+            with batch_budget(min(max_batch_bytes(), HESSIAN_CHUNK_BYTES)):
+                y = np.asarray(evaluate_rows(f, points.size, n, rows), dtype=float)
+        else:
+            y = np.array(f.each(points.each(x)), dtype=float).reshape(points.size)
         # the same operations, in the same order, as sum(w * f(...)) / h[i] ** 2 per entry
         diag = 0.0
         for t, w in enumerate(w2):

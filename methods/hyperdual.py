@@ -53,8 +53,9 @@ class HyperDualNumbers(Method):
     ``f`` must be written with operations hyper-dual numbers support (the same as dual numbers:
     arithmetic, comparisons, the numpy ufuncs in :data:`SUPPORTED_UFUNCS` and functions in
     :data:`SUPPORTED_FUNCTIONS`; SymPy expressions lambdified for numpy work). A Hessian costs
-    2 evaluations (blocks of rows within the memory budget, see :mod:`methods.hyperdual`). A non-finite value of
-    ``f`` makes the estimate NaN, with the counting wrapper's ``RuntimeWarning`` naming ``x``.
+    2 evaluations (blocks of rows within the memory budget, see :mod:`methods.hyperdual`). A
+    non-finite value of ``f`` makes the estimate NaN, with the counting wrapper's
+    ``RuntimeWarning`` naming ``x``.
 
     Examples
     --------
@@ -103,8 +104,8 @@ class HyperDualNumbers(Method):
             stop = min(start + rows, n)
             self._hessian_rows(f, x, start, stop, value)
             start = stop
-        upper = np.triu(value)
-        return RawResult(value=upper + np.triu(value, 1).T)
+        lower = np.arange(n)[:, None] > np.arange(n)[None, :]
+        return RawResult(value=np.where(lower, value.T, value))  # the upper triangle, mirrored
 
     def _hessian_rows(
         self, f: CountedFunction, x: np.ndarray, start: int, stop: int, value: np.ndarray

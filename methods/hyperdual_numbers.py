@@ -258,9 +258,17 @@ _ZERO.setflags(write=False)
 _LARGEST: ContextVar[list[int] | None] = ContextVar("hyperdual_largest", default=None)
 
 
+_ZERO_VIEWS: dict[tuple[int, ...], np.ndarray] = {}
+
+
 def _zeros(shape: tuple[int, ...]) -> np.ndarray:
-    """A read-only zero array of ``shape`` that costs no memory (every stride 0)."""
-    return np.broadcast_to(_ZERO, shape)
+    """A read-only zero array of ``shape`` that costs no memory (every stride 0; cached)."""
+    z = _ZERO_VIEWS.get(shape)
+    if z is None:
+        if len(_ZERO_VIEWS) > 1024:
+            _ZERO_VIEWS.clear()
+        z = _ZERO_VIEWS[shape] = np.broadcast_to(_ZERO, shape)
+    return z
 
 
 def _is_zero(part: np.ndarray) -> bool:
@@ -350,7 +358,7 @@ def _scale(g: Any, part: np.ndarray, axes: int) -> tuple[np.ndarray, bool]:
         return part, False
     g = np.asarray(g, dtype=float)
     term = g[(...,) + (None,) * axes] * part
-    if not np.all(np.isfinite(g)):  # a direction that does not move the argument contributes 0
+    if not np.isfinite(g).all():  # a direction that does not move the argument contributes 0
         term = np.where(part == 0, 0.0, term)
     return term, True
 
@@ -364,7 +372,7 @@ def _second(h: Any, e1: np.ndarray, e2: np.ndarray) -> np.ndarray:
     if isinstance(h, float) and h == 1.0:
         return e1[..., :, None] * e2[..., None, :]
     h = np.asarray(h, dtype=float)
-    if np.all(np.isfinite(h)):
+    if np.isfinite(h).all():
         return (h[..., None] * e1)[..., :, None] * e2[..., None, :]
     outer = e1[..., :, None] * e2[..., None, :]
     return np.where(outer == 0, 0.0, h[..., None, None] * outer)
@@ -534,6 +542,11 @@ def _binary(ufunc: np.ufunc, a: HyperDual, b: HyperDual, a_var: bool, b_var: boo
 
 def _power(y: Any, a: HyperDual, b: HyperDual, a_var: bool, b_var: bool) -> HyperDual:
     u, v = a.value, b.value
+    if not b_var and v.ndim == 0:  # x ** c, one exponent: the same values, fewer passes
+        c = float(v)
+        g1 = 0.0 if c == 0.0 else v * np.power(u, v - 1.0)
+        g2 = 0.0 if c in (0.0, 1.0) else v * (v - 1.0) * np.power(u, v - 2.0)
+        return _chain(y, [a, b], [g1, 0.0], [[g2, None], [None, None]])
     if not b_var:  # x ** c
         g1 = np.where(np.equal(v, 0), 0.0, v * np.power(u, v - 1.0))
         g2 = np.where(np.equal(v, 0) | np.equal(v, 1), 0.0, v * (v - 1.0) * np.power(u, v - 2.0))
