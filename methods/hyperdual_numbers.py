@@ -242,7 +242,8 @@ class HyperDual(ArithmeticOperators):
         return _unsupported(name)
 
     def __neg__(self) -> HyperDual:
-        return _make(-self.value, *(a if _is_zero(a) else -a for a in (self.e1, self.e2, self.e12)))
+        parts = (a if _is_zero(a) else -a for a in (self.e1, self.e2, self.e12))
+        return _make(np.asarray(-self.value), *parts)
 
     def __pos__(self) -> HyperDual:
         return self
