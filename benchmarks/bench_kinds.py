@@ -8,8 +8,10 @@ are what ``diffbench run --kinds jacobian,hessian`` measures at the default step
   problem's first point with the method's default step; ``KindCost.time_kind``: its time.
 - ``KindRatios``: measured side by side in one process by ``benchmarks/kinds_ratios.py``
   (``unit = "ratio"``, lower is better): the hyper-dual Hessian's time / numdifftools.Hessian's
-  on Rosenbrock n = 10 (and its error, with numdifftools' for comparison), and the sparse
-  (CPR-coloured) / dense forward-difference Jacobian of Bratu n = 1000 in time and in nfev.
+  on Rosenbrock n = 10 and 100 (and its error at n = 10, with numdifftools' for comparison),
+  / autograd.hessian's, / jax.hessian's and / jax.jit(jax.hessian)'s at n = 100; the vectorized
+  / per-point ``central`` FD Hessian at n = 10 and 100; the sparse (CPR-coloured) / dense
+  forward-difference Jacobian of Bratu n = 1000 in time (ours and scipy's) and in nfev.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from diffbench.configs import computes
 from diffbench.measure import measure_kind
 
 from .common import CONFIGS, skip_unless_ok
-from .kinds_ratios import hessian_comparison, jacobian_comparison
+from .kinds_ratios import fd_hessian_comparison, hessian_comparison, jacobian_comparison
 
 #: The problems (one Jacobian, one Hessian) and method configurations measured.
 PROBLEMS = ("robertson", "rosenbrock-hessian-10")
@@ -80,16 +82,41 @@ class KindCost(_Kind):
 
 
 class KindRatios:
-    """The comparisons of ``benchmarks/kinds_ratios.py``, measured once per run."""
+    """The comparisons of ``benchmarks/kinds_ratios.py``, measured once per run.
+
+    Time ratios are ours / the other (below 1: ours is faster). Hessians of Rosenbrock: the
+    hyper-dual one against numdifftools (n = 10 and 100), autograd and JAX, eager and compiled
+    (n = 100); the ``central`` FD Hessian with ``vectorized=True`` against one call per point
+    (n = 10 and 100). Jacobians of Bratu at n = 1000: sparse / dense, ours and scipy's. A peer
+    that is not installed gives NaN.
+    """
 
     unit = "ratio"
     timeout = 300
 
     def setup_cache(self) -> dict[str, dict]:
-        return {"hessian": hessian_comparison(10), "jacobian": jacobian_comparison(1000)}
+        return {
+            "hessian": hessian_comparison(10),
+            "hessian100": hessian_comparison(100, repeat=3),
+            "fd10": fd_hessian_comparison(10),
+            "fd100": fd_hessian_comparison(100),
+            "jacobian": jacobian_comparison(1000),
+        }
 
     def track_hyperdual_over_numdifftools_hessian_time(self, r: dict) -> float:
         return r["hessian"]["time_ratio"] ** -1
+
+    def track_hyperdual_over_numdifftools_hessian_time_n100(self, r: dict) -> float:
+        return r["hessian100"]["time_ratio"] ** -1
+
+    def track_hyperdual_over_autograd_hessian_time(self, r: dict) -> float:
+        return r["hessian100"]["over_autograd"]
+
+    def track_hyperdual_over_jax_hessian_time(self, r: dict) -> float:
+        return r["hessian100"]["over_jax"]
+
+    def track_hyperdual_over_jax_jit_hessian_time(self, r: dict) -> float:
+        return r["hessian100"]["over_jax_jit"]
 
     def track_hyperdual_hessian_error(self, r: dict) -> float:
         return r["hessian"]["hyperdual_error"]
@@ -97,8 +124,17 @@ class KindRatios:
     def track_numdifftools_hessian_error(self, r: dict) -> float:
         return r["hessian"]["numdifftools_error"]
 
+    def track_fd_vectorized_over_loop_hessian_time_n10(self, r: dict) -> float:
+        return r["fd10"]["time_ratio"] ** -1
+
+    def track_fd_vectorized_over_loop_hessian_time_n100(self, r: dict) -> float:
+        return r["fd100"]["time_ratio"] ** -1
+
     def track_sparse_over_dense_jacobian_time(self, r: dict) -> float:
         return r["jacobian"]["time_ratio"] ** -1
+
+    def track_scipy_sparse_over_dense_jacobian_time(self, r: dict) -> float:
+        return r["jacobian"]["scipy_time_ratio"] ** -1
 
     def track_sparse_over_dense_jacobian_nfev(self, r: dict) -> float:
         return r["jacobian"]["sparse_nfev"] / r["jacobian"]["dense_nfev"]

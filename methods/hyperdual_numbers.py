@@ -5,8 +5,11 @@
 ``e1`` and ``e2`` parts carry several directions each: a :class:`HyperDual` has a ``value`` of shape
 ``S``, first-order parts ``e1`` of shape ``S + (p,)`` and ``e2`` of shape ``S + (q,)``, and
 second-order parts ``e12`` of shape ``S + (p, q)`` (the mixed derivatives along every pair of an
-``e1`` and an ``e2`` direction). With ``p = 1`` (direction ``e_i``) and ``q = n`` (the identity),
-one evaluation gives row ``i`` of the Hessian.
+``e1`` and an ``e2`` direction). With ``e1`` and ``e2`` both seeded with the identity, one
+evaluation gives the whole Hessian; :mod:`methods.hyperdual` seeds blocks of rows. Every part is a
+float64 array and every rule is numpy arithmetic on whole arrays, never a Python loop over numbers.
+A part that is zero (a constant's, or a seed's ``e12``) is a read-only broadcast zero that costs
+no memory, and the rules skip its terms, so constants cost nothing in the ``S x p x q`` parts.
 
 Every operation applies the second-order chain rule: for ``y = g(u)``,
 ``y.e12 = g'(u) u.e12 + g''(u) u.e1 (x) u.e2``, and for ``y = g(u, v)`` the same with the mixed
@@ -29,8 +32,10 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -38,7 +43,7 @@ from numpy.lib.array_utils import normalize_axis_tuple
 
 from .number_operators import ArithmeticOperators
 
-__all__ = ["HyperDual", "SUPPORTED_UFUNCS", "SUPPORTED_FUNCTIONS"]
+__all__ = ["HyperDual", "SUPPORTED_UFUNCS", "SUPPORTED_FUNCTIONS", "largest_value_size"]
 
 _LN2 = float(np.log(2.0))
 _LN10 = float(np.log(10.0))
@@ -97,18 +102,14 @@ class HyperDual(ArithmeticOperators):
                 f"value shape S = {s}, got {e1.shape}, {e2.shape}, {e12.shape}."
             ) from None
         self.value, self.e1, self.e2, self.e12 = value, e1, e2, e12
+        _note_size(value.size)
 
     @classmethod
     def constant(cls, value: Any, p: int, q: int) -> HyperDual:
         """A hyper-dual number with all derivative parts zero."""
         v = np.asarray(value, dtype=float)
-        zero = np.zeros(())
-        return cls(
-            v,
-            np.broadcast_to(zero, v.shape + (p,)),
-            np.broadcast_to(zero, v.shape + (q,)),
-            np.broadcast_to(zero, v.shape + (p, q)),
-        )
+        s = v.shape
+        return _make(v, _zeros(s + (p,)), _zeros(s + (q,)), _zeros(s + (p, q)))
 
     # -- array protocol ------------------------------------------------------------------------
     @property
@@ -148,16 +149,19 @@ class HyperDual(ArithmeticOperators):
         ellipsis = any(k is Ellipsis for k in keys)
         k1 = keys + (slice(None),) if ellipsis else key
         k2 = keys + (slice(None), slice(None)) if ellipsis else key
-        return HyperDual(self.value[key], self.e1[k1], self.e2[k1], self.e12[k2])
+        v = np.asarray(self.value[key])
+        return _make(
+            v, _part(self.e1, k1, v.shape, 1), _part(self.e2, k1, v.shape, 1),
+            _part(self.e12, k2, v.shape, 2),
+        )  # fmt: skip
 
     def reshape(self, *shape: Any) -> HyperDual:
         """The same numbers with the value reshaped (derivative axes kept last)."""
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple) else shape
         v = self.value.reshape(shape)
-        p, q = self.pq
-        return HyperDual(
-            v, self.e1.reshape(v.shape + (p,)), self.e2.reshape(v.shape + (q,)),
-            self.e12.reshape(v.shape + (p, q)),
+        return _make(
+            v, _reshaped(self.e1, v.shape, 1), _reshaped(self.e2, v.shape, 1),
+            _reshaped(self.e12, v.shape, 2),
         )  # fmt: skip
 
     def _check_no_derivative(self, what: str) -> None:
@@ -238,7 +242,8 @@ class HyperDual(ArithmeticOperators):
         return _unsupported(name)
 
     def __neg__(self) -> HyperDual:
-        return HyperDual(-self.value, -self.e1, -self.e2, -self.e12)
+        parts = (a if _is_zero(a) else -a for a in (self.e1, self.e2, self.e12))
+        return _make(np.asarray(-self.value), *parts)
 
     def __pos__(self) -> HyperDual:
         return self
@@ -248,6 +253,79 @@ class HyperDual(ArithmeticOperators):
 
 
 _PARTS = ("value", "e1", "e2", "e12")
+_ZERO = np.zeros(())
+_ZERO.setflags(write=False)
+#: While :func:`largest_value_size` is active: the largest value size of any hyper-dual made.
+_LARGEST: ContextVar[list[int] | None] = ContextVar("hyperdual_largest", default=None)
+
+
+_ZERO_VIEWS: dict[tuple[int, ...], np.ndarray] = {}
+
+
+def _zeros(shape: tuple[int, ...]) -> np.ndarray:
+    """A read-only zero array of ``shape`` that costs no memory (every stride 0; cached)."""
+    z = _ZERO_VIEWS.get(shape)
+    if z is None:
+        if len(_ZERO_VIEWS) > 1024:
+            _ZERO_VIEWS.clear()
+        z = _ZERO_VIEWS[shape] = np.broadcast_to(_ZERO, shape)
+    return z
+
+
+def _is_zero(part: np.ndarray) -> bool:
+    """Whether ``part`` is known to be zero without reading it: empty, or a broadcast zero."""
+    return part.size == 0 or (not any(part.strides) and part.flat[0] == 0.0)
+
+
+def _note_size(size: int) -> None:
+    largest = _LARGEST.get()
+    if largest is not None and size > largest[0]:
+        largest[0] = size
+
+
+def _make(value: np.ndarray, e1: np.ndarray, e2: np.ndarray, e12: np.ndarray) -> HyperDual:
+    """A :class:`HyperDual` from parts already of the right shapes and dtype (no checks)."""
+    out = object.__new__(HyperDual)
+    out.value, out.e1, out.e2, out.e12 = value, e1, e2, e12
+    _note_size(value.size)
+    return out
+
+
+def _part(part: np.ndarray, key: Any, shape: tuple[int, ...], axes: int) -> np.ndarray:
+    """``part[key]`` for a value indexed to ``shape``, ``axes`` derivative axes (a zero part
+    stays a free zero)."""
+    if _is_zero(part):
+        return _zeros(shape + part.shape[part.ndim - axes :])
+    return part[key]
+
+
+def _reshaped(part: np.ndarray, shape: tuple[int, ...], axes: int) -> np.ndarray:
+    """``part`` for a value reshaped to ``shape``, ``axes`` derivative axes kept last."""
+    tail = part.shape[part.ndim - axes :]
+    return _zeros(shape + tail) if _is_zero(part) else part.reshape(shape + tail)
+
+
+@contextlib.contextmanager
+def largest_value_size() -> Iterator[list[int]]:
+    """Record the largest value size of the hyper-dual numbers made inside a ``with`` block.
+
+    Yields a one-element list whose item is that size (0 if none was made); the hyper-dual
+    Hessian uses it to size its evaluations to the memory budget
+    (:func:`methods.batching.max_batch_bytes`).
+
+    Examples
+    --------
+    >>> x = HyperDual(np.ones(3), np.eye(3), np.eye(3), np.zeros((3, 3, 3)))
+    >>> with largest_value_size() as largest:
+    ...     y = np.sum(x[:, None] * x[None, :])
+    >>> largest[0]
+    9
+    """
+    token = _LARGEST.set([0])
+    try:
+        yield _LARGEST.get()  # type: ignore[misc]
+    finally:
+        _LARGEST.reset(token)
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -274,49 +352,83 @@ def _lift(x: Any, p: int, q: int) -> HyperDual:
     return x if isinstance(x, HyperDual) else HyperDual.constant(x, p, q)
 
 
-def _scale(g: Any, part: np.ndarray, axes: int) -> np.ndarray:
-    """``g * part`` with ``g`` of the value's shape and ``axes`` trailing derivative axes."""
+def _scale(g: Any, part: np.ndarray, axes: int) -> tuple[np.ndarray, bool]:
+    """``g * part`` with ``g`` of the value's shape and ``axes`` trailing derivative axes; and
+    whether the result is a fresh array (``g == 1`` returns ``part`` itself)."""
+    if isinstance(g, float) and g == 1.0:
+        return part, False
     g = np.asarray(g, dtype=float)
     term = g[(...,) + (None,) * axes] * part
-    if not np.all(np.isfinite(g)):  # a direction that does not move the argument contributes 0
+    if not np.isfinite(g).all():  # a direction that does not move the argument contributes 0
         term = np.where(part == 0, 0.0, term)
-    return term
+    return term, True
 
 
-def _outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return a[..., :, None] * b[..., None, :]
+def _second(h: Any, e1: np.ndarray, e2: np.ndarray) -> np.ndarray:
+    """``h * e1 (x) e2``: the second-order term of the chain rule, ``h`` of the value's shape.
+
+    ``h`` scales the ``p`` first-order parts before the outer product (one pass over the
+    ``S x p x q`` result instead of two); a non-finite ``h`` keeps the rule that a direction
+    that does not move the argument contributes 0."""
+    if isinstance(h, float) and h == 1.0:
+        return e1[..., :, None] * e2[..., None, :]
+    h = np.asarray(h, dtype=float)
+    if np.isfinite(h).all():
+        return (h[..., None] * e1)[..., :, None] * e2[..., None, :]
+    outer = e1[..., :, None] * e2[..., None, :]
+    return np.where(outer == 0, 0.0, h[..., None, None] * outer)
+
+
+def _total(terms: list[tuple[np.ndarray, bool]], shape: tuple[int, ...]) -> np.ndarray:
+    """The sum of ``terms`` (arrays, each flagged fresh or not) broadcast to ``shape``.
+
+    No term: a read-only zero of ``shape`` that costs no memory (:func:`_is_zero` knows it).
+    Terms are added in order, in place into the first fresh array of the full shape."""
+    if not terms:
+        return _zeros(shape)
+    acc, fresh = terms[0]
+    for term, _ in terms[1:]:
+        if fresh and acc.shape == shape:
+            np.add(acc, term, out=acc)
+        else:
+            acc, fresh = acc + term, True
+    return acc if acc.shape == shape else np.broadcast_to(acc, shape)
 
 
 def _chain(y: Any, args: list[HyperDual], grad: list, hess: list[list] | None) -> HyperDual:
-    """``y = g(*args)`` with first partials ``grad`` and second partials ``hess`` (None: 0)."""
-    e1 = e2 = e12 = 0.0
-    with np.errstate(all="ignore"):
-        for a, g in zip(args, grad, strict=True):
-            e1 = e1 + _scale(g, a.e1, 1)
-            e2 = e2 + _scale(g, a.e2, 1)
-            e12 = e12 + _scale(g, a.e12, 2)
-        if hess is not None:
-            for i, a in enumerate(args):
-                for j, b in enumerate(args):
-                    if hess[i][j] is not None:
-                        e12 = e12 + _scale(hess[i][j], _outer(a.e1, b.e2), 2)
+    """``y = g(*args)`` with first partials ``grad`` and second partials ``hess`` (None: 0).
+
+    Parts that are zero (constants, and the ``e12`` parts of the seeds) add no term."""
     y = np.asarray(y, dtype=float)
     p, q = args[0].pq
-    out = HyperDual(
-        y,
-        np.broadcast_to(e1, y.shape + (p,)),
-        np.broadcast_to(e2, y.shape + (q,)),
-        np.broadcast_to(e12, y.shape + (p, q)),
-    )
+    s = y.shape
+    t1: list[tuple[np.ndarray, bool]] = []
+    t2: list[tuple[np.ndarray, bool]] = []
+    t12: list[tuple[np.ndarray, bool]] = []
+    with np.errstate(all="ignore"):
+        for a, g in zip(args, grad, strict=True):
+            if isinstance(g, float) and g == 0.0:
+                continue
+            if not _is_zero(a.e1):
+                t1.append(_scale(g, a.e1, 1))
+            if not _is_zero(a.e2):
+                t2.append(_scale(g, a.e2, 1))
+            if not _is_zero(a.e12):
+                t12.append(_scale(g, a.e12, 2))
+        for i, a in enumerate(args if hess is not None else ()):
+            for j, b in enumerate(args):
+                h = hess[i][j]  # type: ignore[index]
+                if h is None or (isinstance(h, float) and h == 0.0):
+                    continue
+                if not _is_zero(a.e1) and not _is_zero(b.e2):
+                    t12.append((_second(h, a.e1, b.e2), True))
+        e1, e2, e12 = _total(t1, s + (p,)), _total(t2, s + (q,)), _total(t12, s + (p, q))
     nan = np.isnan(y)
     if np.any(nan):  # outside the domain: no derivative either
-        out = HyperDual(
-            y,
-            np.where(nan[..., None], np.nan, out.e1),
-            np.where(nan[..., None], np.nan, out.e2),
-            np.where(nan[..., None, None], np.nan, out.e12),
-        )
-    return out
+        e1 = np.where(nan[..., None], np.nan, e1)
+        e2 = np.where(nan[..., None], np.nan, e2)
+        e12 = np.where(nan[..., None, None], np.nan, e12)
+    return _make(y, e1, e2, e12)
 
 
 # Unary rules: (g', g'') as functions of (y, x).
@@ -431,6 +543,11 @@ def _binary(ufunc: np.ufunc, a: HyperDual, b: HyperDual, a_var: bool, b_var: boo
 
 def _power(y: Any, a: HyperDual, b: HyperDual, a_var: bool, b_var: bool) -> HyperDual:
     u, v = a.value, b.value
+    if not b_var and v.ndim == 0:  # x ** c, one exponent: the same values, fewer passes
+        c = float(v)
+        g1 = 0.0 if c == 0.0 else v * np.power(u, v - 1.0)
+        g2 = 0.0 if c in (0.0, 1.0) else v * (v - 1.0) * np.power(u, v - 2.0)
+        return _chain(y, [a, b], [g1, 0.0], [[g2, None], [None, None]])
     if not b_var:  # x ** c
         g1 = np.where(np.equal(v, 0), 0.0, v * np.power(u, v - 1.0))
         g2 = np.where(np.equal(v, 0) | np.equal(v, 1), 0.0, v * (v - 1.0) * np.power(u, v - 2.0))
@@ -479,7 +596,16 @@ def _sum(
     if not isinstance(a, HyperDual):
         return np.sum(a, axis=axis, keepdims=keepdims)
     axes = tuple(range(a.ndim)) if axis is None else normalize_axis_tuple(axis, a.ndim)
-    return HyperDual(*(getattr(a, k).sum(axis=axes, keepdims=keepdims) for k in _PARTS))
+    v = np.asarray(a.value.sum(axis=axes, keepdims=keepdims))
+
+    def part(d: np.ndarray, k: int) -> np.ndarray:
+        return (
+            _zeros(v.shape + d.shape[d.ndim - k :])
+            if _is_zero(d)
+            else d.sum(axis=axes, keepdims=keepdims)
+        )
+
+    return _make(v, part(a.e1, 1), part(a.e2, 1), part(a.e12, 2))
 
 
 def _mean(
@@ -533,12 +659,16 @@ def _where(condition: Any, x: Any = None, y: Any = None) -> Any:
     p, q = _common_pq((x, y))
     x, y = _lift(x, p, q), _lift(y, p, q)
     c = np.asarray(condition)
-    return HyperDual(
-        np.where(c, x.value, y.value),
-        np.where(c[..., None], x.e1, y.e1),
-        np.where(c[..., None], x.e2, y.e2),
-        np.where(c[..., None, None], x.e12, y.e12),
-    )
+    v = np.where(c, x.value, y.value)
+
+    def part(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
+        if _is_zero(a) and _is_zero(b):
+            return _zeros(v.shape + a.shape[a.ndim - k :])
+        return np.broadcast_to(
+            np.where(c[(...,) + (None,) * k], a, b), v.shape + a.shape[a.ndim - k :]
+        )
+
+    return _make(v, part(x.e1, y.e1, 1), part(x.e2, y.e2, 1), part(x.e12, y.e12, 2))
 
 
 def _select(condlist: Any, choicelist: Any, default: Any = 0) -> Any:

@@ -78,7 +78,7 @@ def test_nfev_is_counted_as_the_stencils_take_it(run):
     assert dflt.loc[("robertson", "central(order=2)"), "nfev"] == 6
     assert dflt.loc[("robertson", "complex-step"), "nfev"] == 4
     assert dflt.loc[("robertson", "hyper-dual"), "nfev"] == 1
-    # hyper-dual Hessian: n evaluations (n = 2)
+    # hyper-dual Hessian: row 0, then the other rows in one evaluation (n = 2)
     assert dflt.loc[("rosenbrock-hessian-2", "hyper-dual"), "nfev"] == 2
 
 
