@@ -15,12 +15,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..analysis_kinds import gradient_rows, kinds_present
+from ..analysis_steps import step_rule_rows
 from ..schema import Status
 from .cost import plot_cost_accuracy
 from .grid import plot_error_vs_grid
 from .kinds import plot_kind_error_vs_step
 from .overview import plot_overview
 from .step import plot_error_vs_step
+from .step_rules import plot_step_rules
 from .style import Style, figure_name, method_styles
 
 __all__ = ["FigureSpec", "FIGURES", "figure_spec", "save_figures"]
@@ -50,7 +52,7 @@ class FigureSpec:
     section : str
         Where the report embeds it: ``overview`` (after the table of best errors), ``cost``
         (the cost section), ``problem`` (under the problem's heading) or ``kinds`` (the section
-        of the problem's derivative kind).
+        of the problem's derivative kind) or ``step-rules`` (the "Step selection" section).
     applies : callable
         ``applies(df, problem)``: whether the table has something to draw.
     rows : {"gradient", "kinds"}
@@ -128,6 +130,15 @@ FIGURES: tuple[FigureSpec, ...] = (
         lambda df, problem: bool((df["measure"] == "cost").any()),
     ),
     FigureSpec(
+        "step-rules",
+        lambda df, problem, styles: plot_step_rules(df),
+        False,
+        "Step rules: error against evaluations of f at the step each rule chose",
+        "step_rules.png",
+        "step-rules",
+        lambda df, problem: _has_rule_rows(df),
+    ),
+    FigureSpec(
         "kind-step",
         lambda df, problem, styles: plot_kind_error_vs_step(df, problem, styles=styles),
         True,
@@ -138,6 +149,10 @@ FIGURES: tuple[FigureSpec, ...] = (
         rows="kinds",
     ),
 )
+
+
+def _has_rule_rows(df: pd.DataFrame) -> bool:
+    return not step_rule_rows(df).empty
 
 
 def _has_kind_rows(df: pd.DataFrame, problem: str | None) -> bool:
@@ -174,7 +189,7 @@ def save_figures(
     -------
     dict
         Figure name -> written paths (``{"step": [...], "grid": [...], "overview": [...],
-        "cost": [...], "kind-step": [...]}``).
+        "cost": [...], "step-rules": [...], "kind-step": [...]}``).
     """
     out_dir = Path(directory)
     out_dir.mkdir(parents=True, exist_ok=True)
