@@ -226,8 +226,10 @@ def plan_cost(
 BASELINE_RULE = "relative"
 
 
-#: How many points of each problem (the first ones) the step rules are measured at: one keeps
-#: the rows they add to a default run at about 5 % of its time (every point: about 10 %).
+#: How many points of each problem (the first ones) the step rules are measured at. At one, a
+#: default run gets 1,722 step-rule rows for 6.8 s of CPU, against 105 s for the accuracy
+#: sweep's 67,797 rows (6.5 %, measured serially); every point would about double it (most
+#: problems have two points).
 STEP_RULE_POINTS = 1
 
 
