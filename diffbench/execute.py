@@ -7,7 +7,8 @@ is ``t * max(1, |x_i|)``, :func:`diffbench.steps.step_at`), in bulk: one
 (:func:`steps_at`), the point's columns computed once; ``grid`` tasks sample the grid
 once (:func:`diffbench.measure.sample_grid`) and call :func:`diffbench.measure.measure_grid` for
 every grid configuration, ``cost`` tasks measure once at the default step and then time the
-prepared gradient (:func:`diffbench.timing.time_call`), ``skip`` tasks write why not.
+prepared gradient (:func:`diffbench.timing.time_call`), ``rule`` tasks measure every point at
+the default step of each step rule, ``skip`` tasks write why not.
 :func:`execute` runs a list of tasks serially, in worker processes (:mod:`diffbench.workers`) or
 on a dask.distributed cluster (:mod:`diffbench.cluster`, rows streamed back as tasks finish).
 """
@@ -35,7 +36,7 @@ from .measure import (
     one_line,
     sample_grid,
 )
-from .plan import Task
+from .plan import Task, rule_points
 from .schema import Status
 from .steps import step_at
 from .store import measurement_key
@@ -276,6 +277,35 @@ def _run_cost(ctx: Context, task: Task) -> list[dict]:
     return [row]
 
 
+def _run_rules(ctx: Context, task: Task) -> list[dict]:
+    """One configuration at the first points (:func:`diffbench.plan.rule_points`) with the
+    default step of each rule of ``task.rules``
+    (the first, :data:`diffbench.plan.BASELINE_RULE`, spends no evaluation beyond the stencil:
+    ``nfev_extra`` of the others is their ``nfev`` minus its)."""
+    (config,) = task.configs
+    prob = task.problem
+    base = _base_row(ctx, task, config)
+    built = {}
+    for rule in task.rules:
+        settings = {**dict(config.settings), "step_rule": rule}
+        built[rule] = _build(MethodConfig(config.cls, settings, config.label, True, ""))
+    rows = []
+    for i in rule_points(prob):
+        point = prob.points[i]
+        x = np.asarray(point, dtype=float)
+        stencil = None
+        for rule, (method, failed) in built.items():
+            m = failed or measure_gradient(method, prob.function, x, task.truths[i])
+            if stencil is None and rule == task.rules[0]:
+                stencil = m.nfev
+            extra = None if m.nfev is None or stencil is None else int(m.nfev) - int(stencil)
+            key = measurement_key("step-rule", prob.name, i, config.label, None, None, "point",
+                                  step_rule=rule)  # fmt: skip
+            row = dict(base, point=i, point_values=point_text(point), step_rule=rule, key=key)
+            rows.append({**_with(row, m), "nfev_extra": extra})
+    return rows
+
+
 def _run_kind(ctx: Context, task: Task) -> list[dict]:
     """A Jacobian, Hessian or k-th derivative sweep of one configuration on one problem of
     :mod:`diffbench.battery_kinds` (:func:`diffbench.measure.measure_kind`), or its skip row."""
@@ -343,6 +373,7 @@ _RUNNERS: dict[str, Callable[[Context, Task], list[dict]]] = {
     "skip": _run_skip,
     "cost": _run_cost,
     "kind": _run_kind,
+    "rule": _run_rules,
 }
 
 

@@ -14,8 +14,10 @@ printed in the report):
 * failures are counted at the default step (what production gets) and at the best swept step;
 * "smooth" problems: tagged ``smooth`` and not ``noisy``; medians over methods' results use them.
 
-Everything above reads the gradient rows; Jacobians, Hessians and k-th derivatives in the table
-get a section each (:mod:`diffbench.report_kinds`), after the gradient sections.
+The "Step selection" section (:mod:`diffbench.report_steps`) compares the default step each
+step rule chose with the swept steps. Everything above reads the gradient rows; Jacobians,
+Hessians and k-th derivatives in the table get a section each (:mod:`diffbench.report_kinds`),
+after the gradient sections.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from .analysis_kinds import gradient_rows
 from .figures.registry import start_figures
 from .report_advice import recommendations
 from .report_kinds import kinds_sections
+from .report_steps import step_rules_section
 from .store import RESULTS_DIR, RESULTS_FILE, RUN_INFO_FILE, read_results, read_run_info
 
 __all__ = [
@@ -97,6 +100,7 @@ def _render(
             *sec.calibration_section(grad),
             *sec.hazard_section(grad),
             *sec.cost_section(figures, base),
+            *step_rules_section(grad, figures, base),
             *sec.problem_figures_section(grad, figures, base),
         ]
     blocks += [

@@ -59,6 +59,7 @@ from .plan import (
     plan_accuracy,
     plan_cost,
     plan_kinds,
+    plan_step_rules,
     split_problems,
 )
 from .problems import resolve_problems
@@ -333,6 +334,7 @@ def _measure(work: _Work, ctx: Context, write: Callable[[list[dict]], Any], done
 
     truths = exact_gradients(work.problems)
     plan = plan_accuracy(work.configs, work.problems, work.steps, work.grid_sizes, truths)
+    plan += plan_step_rules(work.configs, work.problems, truths)
     execute(todo(plan), ctx, work.jobs, sink, work.progress, "accuracy", client=work.client)
     if work.kind_problems:
         exact = exact_kind_truths(work.kind_problems)

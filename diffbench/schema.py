@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 #: Version of the table layout. Bump it whenever a column is added, removed or changes meaning.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class Status(StrEnum):
@@ -45,8 +45,11 @@ class Status(StrEnum):
 
 #: Row outcomes, in the order tables list them.
 STATUSES = tuple(s.value for s in Status)
-#: ``accuracy`` rows come from the step/grid sweep, ``cost`` rows from the serial timing pass.
-MEASURES = ("accuracy", "cost")
+#: ``accuracy`` rows come from the step/grid sweep, ``cost`` rows from the serial timing pass,
+#: ``step-rule`` rows from the default step chosen by each step rule of a method that takes
+#: ``step_rule`` (schema 5: the rule is in ``step_rule``, the evaluations it spent beyond the
+#: stencil in ``nfev_extra``).
+MEASURES = ("accuracy", "cost", "step-rule")
 #: ``point``: a gradient at one point; ``interior`` / ``edge``: a grid's inner or boundary nodes.
 REGIONS = ("point", "interior", "edge")
 #: ``point``: the method was called at a point (``gradient``); ``grid``: on sampled values
@@ -88,6 +91,7 @@ SCHEMA: dict[str, str] = {
     "step_rel": "float",
     "step": "float",
     "step_used": "float",
+    "step_rule": "str",
     "grid_size": "int",
     "region": "str",
     "abs_error": "float",
@@ -95,6 +99,7 @@ SCHEMA: dict[str, str] = {
     "error_estimate": "float",
     "asymmetry": "float",
     "nfev": "int",
+    "nfev_extra": "int",
     "time": "float",
     "time_number": "int",
     "time_repeats": "str",

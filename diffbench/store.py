@@ -106,12 +106,14 @@ def measurement_key(
     region: str,
     derivative_kind: str = "gradient",
     deriv: int | None = None,
+    step_rule: str | None = None,
 ) -> str:
     """The identity of one measurement, unique within a run.
 
     Steps are written with ``repr`` (round-trips a float exactly); missing parts are empty. A
     measurement of anything but a gradient ends with its ``derivative_kind`` (and ``:k`` for a
-    k-th derivative); gradient keys are left as they were.
+    k-th derivative); gradient keys are left as they were. The measurement of a ``step_rule``
+    (a ``step-rule`` row) ends with ``rule:<name>``.
 
     Examples
     --------
@@ -120,6 +122,9 @@ def measurement_key(
     >>> measurement_key("accuracy", "runge-d3", 0, "complex-step", None, None, "point",
     ...                 "derivative", 3)
     'accuracy|runge-d3|0|complex-step|||point|derivative:3'
+    >>> measurement_key("step-rule", "runge", 1, "central(order=4)", None, None, "point",
+    ...                 step_rule="gmsw")
+    'step-rule|runge|1|central(order=4)|||point|rule:gmsw'
     """
     parts = [
         measure,
@@ -132,6 +137,8 @@ def measurement_key(
     ]
     if derivative_kind != "gradient":
         parts.append(derivative_kind if deriv is None else f"{derivative_kind}:{int(deriv)}")
+    if step_rule is not None:
+        parts.append(f"rule:{step_rule}")
     return "|".join(parts)
 
 

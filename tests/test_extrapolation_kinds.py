@@ -148,7 +148,8 @@ def test_declared_in_available():
 
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize(
-    ("deriv", "exc"), [(0, ValueError), (5, NotImplementedError), (2.0, TypeError), ("3", TypeError)]
+    ("deriv", "exc"),
+    [(0, ValueError), (5, NotImplementedError), (2.0, TypeError), ("3", TypeError)],
 )
 def test_bad_deriv_names_deriv(name, deriv, exc):
     with pytest.raises(exc, match="`deriv`"):

@@ -59,7 +59,7 @@ def test_rows_say_what_was_differentiated(run):
     assert (df["derivative_kind"] == df["problem"].map(expected)).all()
     assert (df.loc[df["problem"] == "runge-d3", "deriv"] == 3).all()
     assert df.loc[df["problem"] != "runge-d3", "deriv"].isna().all()
-    assert (df["schema_version"] == SCHEMA_VERSION).all() and SCHEMA_VERSION == 4
+    assert (df["schema_version"] == SCHEMA_VERSION).all() and SCHEMA_VERSION == 5
     # hyper-dual computes derivatives up to order 2: no rows for the third derivative
     assert not ((df["problem"] == "runge-d3") & (df["label"] == "hyper-dual")).any()
     # asymmetry is recorded for Hessians only (symmetric by construction: 0)
@@ -154,7 +154,7 @@ def test_a_schema_3_table_is_refused_naming_both_versions(tmp_path):
     v3 = [c for c in COLUMNS if c not in ("derivative_kind", "deriv", "asymmetry")]
     fields = ["3" if c == "schema_version" else "" for c in v3]
     (tmp_path / "results.csv").write_text(",".join(v3) + "\n" + ",".join(fields) + "\n")
-    with pytest.raises(ResultsFileError, match=r"schema 3, and this .* reads schema 4"):
+    with pytest.raises(ResultsFileError, match=r"schema 3, and this .* reads schema 5"):
         read_results(tmp_path)
 
 

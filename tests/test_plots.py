@@ -190,7 +190,15 @@ def test_save_figures_writes_pngs_with_safe_names(df, tmp_path):
 
 
 def test_figure_registry():
-    assert {s.name for s in FIGURES} == {"step", "grid", "overview", "cost", "kind-step", "kind-grid"}
+    assert {s.name for s in FIGURES} == {
+        "step",
+        "grid",
+        "overview",
+        "cost",
+        "step-rules",
+        "kind-step",
+        "kind-grid",
+    }
     assert figure_spec("grid").filename("tan-pi/2") == "grid_tan-pi_2.png"
     assert figure_spec("cost").filename() == "cost_accuracy.png"
     with pytest.raises(ValueError, match="`problem` is required"):

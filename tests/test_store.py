@@ -178,12 +178,12 @@ def test_a_table_of_another_schema_version_is_refused_naming_both(tmp_path):
 def test_a_version_2_table_without_step_rel_is_refused(tmp_path):
     # schema 3 added step_rel (steps became relative); a schema-2 table's `step` meant another
     # thing, so it is refused rather than read with an empty step_rel
-    assert SCHEMA_VERSION == 4 and "step_rel" in COLUMNS
+    assert SCHEMA_VERSION == 5 and "step_rel" in COLUMNS
     v2 = [c for c in COLUMNS if c != "step_rel"]
     fields = ["2" if c == "schema_version" else "" for c in v2]
     path = tmp_path / "results.csv"
     path.write_text(",".join(v2) + "\n" + ",".join(fields) + "\n")
-    with pytest.raises(ResultsFileError, match=r"schema 2, and this .* reads schema 4"):
+    with pytest.raises(ResultsFileError, match=r"schema 2, and this .* reads schema 5"):
         read_results(tmp_path)
 
 

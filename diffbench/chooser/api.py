@@ -48,16 +48,32 @@ from .noise_model import NoiseLevel, check_noise, more_wild_axes, noise_level
 from .probes import call_seconds, expression_matches, probe_complex, probe_vectorized, scalar_value
 from .ranking import candidate_key, rank
 from .reference import consensus, formula_reference, reference_pool
-from .results import Candidate, Choice, Probes, Reference
-from .running import FunctionExit, Meter, OutOfTime
+from .results import Candidate, Choice, Probes, Reference, StepRuleAdvice
+from .running import FunctionExit, Meter, OutOfTime, relative_error, run
 from .step_sweep import measure_step, probe_call, sweep_subset
 
-__all__ = ["DEFAULT_TIME_LIMIT", "Candidate", "Choice", "Probes", "Reference", "choose"]
+__all__ = [
+    "DEFAULT_TIME_LIMIT",
+    "CHEAP_CALL",
+    "ROBUST_DECADES",
+    "Candidate",
+    "Choice",
+    "Probes",
+    "Reference",
+    "StepRuleAdvice",
+    "choose",
+    "step_rule_advice",
+]
 
 #: Seconds of evaluations of ``f`` that :func:`choose` plans for by default.
 DEFAULT_TIME_LIMIT = 60.0
 #: Evaluations of ``f`` the complex-step probe takes per coordinate (plus one).
 COMPLEX_PROBE_EVALUATIONS = 15
+#: A call of f at most this long (seconds) is cheap: a step rule's extra evaluations are worth it.
+CHEAP_CALL = 1e-3
+#: A fixed step whose window of errors within 10x of its best is narrower than this many decades
+#: is not robust: the step tuned at x may not suit another point, where a step rule looks at f.
+ROBUST_DECADES = 1.0
 
 
 @dataclass(frozen=True)
@@ -401,7 +417,16 @@ def _choose(inp: _Inputs, meter: Meter) -> Choice:
             axes = []
         if axes:
             notes.append(text.more_wild_note(axes))
+    advice = None
+    if not ctx.noisy and seconds <= CHEAP_CALL and ctx.ref is not None:
+        try:
+            advice = step_rule_advice(ranking, ctx)
+        except OutOfTime:
+            advice = None
+    if advice is not None:
+        notes.append(text_step_rule(advice))
     return Choice(
+        step_rule=advice,
         x=inp.x,
         target=ctx.target,
         budget=ctx.budget,
@@ -419,4 +444,91 @@ def _choose(inp: _Inputs, meter: Meter) -> Choice:
         seconds=meter.elapsed(),
         time_limit=inp.time_limit,
         evaluations=meter.calls if meter.f is not meter.raw else None,
+    )
+
+
+def _takes_step_rule(c: Candidate) -> str | None:
+    """The default ``step_rule`` of a candidate's method, None if it takes no ``step_rule``."""
+    import inspect
+
+    param = inspect.signature(method_class(c.name)).parameters.get("step_rule")
+    return None if param is None or c.kind != "step" else str(param.default)
+
+
+def _window_decades(c: Candidate) -> float:
+    """Decades of the candidate's swept steps around its best whose errors are within 10x of
+    the best (:func:`diffbench.analysis.best_on_curve`, the report's safe-step window)."""
+    from ..analysis_curves import best_on_curve
+
+    if len(c.sweep) < 2:
+        return math.nan
+    t = np.array([s for s, _ in c.sweep], dtype=float)
+    order = np.argsort(-t)
+    i, _, lo, hi = best_on_curve(np.array([e for _, e in c.sweep], dtype=float)[order])
+    return math.nan if i < 0 else float(abs(np.log10(t[order][lo] / t[order][hi])))
+
+
+def step_rule_advice(ranking: Sequence[Candidate], ctx: Context) -> StepRuleAdvice | None:
+    """A step rule to use instead of the recommended fixed step, or None.
+
+    Only when the recommended candidate (``ranking[0]``) takes a ``step_rule`` and its fixed
+    step is not robust: its default step was not safe (a tuned step is recommended) or its steps
+    within 10x of its best error span fewer than :data:`ROBUST_DECADES` decades. Every rule the
+    sweep measures (:func:`diffbench.plan.measured_step_rules`) but the unit-scale ``relative``
+    and the method's default (what ``step=None`` gives, already weighed) is run at the point; a rule
+    qualifies when its error is within 10x of the best fixed step's (at most
+    ``max(10 x best, 4 eps)``, :data:`diffbench.analysis.WINDOW_FLOOR`). The qualifying rule
+    with the fewest evaluations is returned (ties: the order of the rules).
+    """
+    from ..analysis_curves import WINDOW_FLOOR
+    from ..plan import BASELINE_RULE, measured_step_rules
+
+    c = ranking[0] if ranking else None
+    default = None if c is None else _takes_step_rule(c)
+    if c is None or default is None or not np.isfinite(c.best_error):
+        return None
+    decades = _window_decades(c)
+    if c.step is None and decades >= ROBUST_DECADES:
+        return None  # the default step is safe and the window wide: a fixed step is robust
+    found = []
+    for rule in measured_step_rules():
+        if rule in (BASELINE_RULE, default):
+            continue
+        settings = {**c.settings, "step_rule": rule}
+        try:
+            method = get_method(c.name, **settings)
+        except ValueError:
+            continue  # the rule does not serve this stencil
+        r = run(method, ctx.f, ctx.x, None)
+        if not r.ok or r.estimate is None:
+            continue
+        err = relative_error(r.estimate.value, ctx.ref.value, ctx.ref.scale)
+        if np.isfinite(err) and err <= max(10.0 * c.best_error, WINDOW_FLOOR):
+            found.append((int(r.estimate.nfev), rule, settings, err))
+    if not found:
+        return None
+    nfev, rule, settings, err = min(found, key=lambda t: t[0])
+    base = run(get_method(c.name, **{**c.settings, "step_rule": BASELINE_RULE}), ctx.f, ctx.x, None)
+    extra = nfev - int(base.estimate.nfev) if base.estimate is not None else nfev
+    args = ", ".join([f'"{c.name}"', *(f"{k}={v!r}" for k, v in settings.items())])
+    why = (
+        f"its default step is not safe here and the step {text.format_step(c.step)} was tuned "
+        "at this point"
+        if c.step is not None
+        else f"its steps within 10x of the best span only {decades:.1f} decades"
+    )
+    return StepRuleAdvice(
+        c.label, c.name, settings, rule, err, c.best_error, decades, nfev, extra,
+        f"get_method({args})".replace("'", '"'), why,
+    )  # fmt: skip
+
+
+def text_step_rule(a: StepRuleAdvice) -> str:
+    """The note saying which step rule to use instead of a fixed step, with its code."""
+    return (
+        f"step rule: a fixed step of {a.label} is not robust: {a.why}, so it may not suit "
+        f'another point; step_rule="{a.step_rule}" looks at f and chose a step with error '
+        f"{a.error:.1e} here (best fixed step: {a.best_error:.1e}, within 10x) for "
+        f"{a.extra_nfev} evaluations of f beyond the stencil ({a.nfev} per gradient). f is "
+        f"cheap, so consider: {a.code}.gradient(f, x)"
     )

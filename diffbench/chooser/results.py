@@ -27,7 +27,7 @@ from .findings import (
     VectorizedProbe,
 )
 
-__all__ = ["Candidate", "Choice", "Probes", "Reference"]
+__all__ = ["Candidate", "Choice", "Probes", "Reference", "StepRuleAdvice"]
 
 
 @dataclass(frozen=True)
@@ -237,6 +237,64 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class StepRuleAdvice:
+    """A step rule recommended instead of a fixed step (:func:`diffbench.chooser.api.
+    step_rule_advice`).
+
+    Attributes
+    ----------
+    label : str
+        The configuration, e.g. ``"central(order=4)"``.
+    name : str
+        Its registered name.
+    settings : dict
+        Its settings, ``step_rule`` included.
+    step_rule : str
+        The rule.
+    error : float
+        Relative error at the step the rule chose, against the reference.
+    best_error : float
+        The best error over the fixed steps swept for the same configuration.
+    robustness : float
+        Decades of fixed steps whose error is within 10x of the best.
+    nfev, extra_nfev : int
+        Evaluations of f per gradient with the rule, and beyond the stencil's.
+    code : str
+        The call, e.g. ``get_method("central", order=4, step_rule="dumontet-vignes")``.
+    why : str
+        Why the fixed step is not robust, in words.
+    """
+
+    label: str
+    name: str
+    settings: dict
+    step_rule: str
+    error: float
+    best_error: float
+    robustness: float
+    nfev: int
+    extra_nfev: int
+    code: str
+    why: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values."""
+        return {
+            "label": self.label,
+            "name": self.name,
+            "settings": self.settings,
+            "step_rule": self.step_rule,
+            "error": _plain(self.error),
+            "best_error": _plain(self.best_error),
+            "robustness_decades": _plain(self.robustness),
+            "nfev": int(self.nfev),
+            "extra_nfev": int(self.extra_nfev),
+            "code": self.code,
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True)
 class Choice:
     """What :func:`choose` returns: the probes, the ranking and the recommendation.
 
@@ -273,6 +331,9 @@ class Choice:
         Seconds of evaluations of ``f`` it planned for (``inf``: no limit).
     evaluations : int or None
         Evaluations of ``f`` it made, counted (None for a formula, which is not counted).
+    step_rule : StepRuleAdvice or None
+        A step rule recommended instead of a fixed step (f cheap, the rule within 10x of the
+        best fixed step, the fixed step not robust), or None.
     """
 
     x: np.ndarray
@@ -292,6 +353,7 @@ class Choice:
     seconds: float = 0.0
     time_limit: float = math.inf
     evaluations: int | None = None
+    step_rule: StepRuleAdvice | None = None
 
     @property
     def code(self) -> str:
@@ -372,6 +434,7 @@ class Choice:
             "seconds": self.seconds,
             "time_limit": _plain(self.time_limit),
             "evaluations": self.evaluations,
+            "step_rule": None if self.step_rule is None else self.step_rule.to_dict(),
         }
 
 

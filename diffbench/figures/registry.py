@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..analysis_kinds import gradient_rows, kinds_present
+from ..analysis_steps import step_rule_rows
 from ..schema import Status
 from .cost import plot_cost_accuracy
 from .grid import plot_error_vs_grid
@@ -25,6 +26,7 @@ from .kind_grid import plot_kind_error_vs_grid
 from .kinds import plot_kind_error_vs_step
 from .overview import plot_overview
 from .step import plot_error_vs_step
+from .step_rules import plot_step_rules
 from .style import Style, figure_name, method_styles
 
 __all__ = ["FigureSpec", "FIGURES", "figure_spec", "save_figures", "start_figures", "Drawing"]
@@ -54,7 +56,7 @@ class FigureSpec:
     section : str
         Where the report embeds it: ``overview`` (after the table of best errors), ``cost``
         (the cost section), ``problem`` (under the problem's heading) or ``kinds`` (the section
-        of the problem's derivative kind).
+        of the problem's derivative kind) or ``step-rules`` (the "Step selection" section).
     applies : callable
         ``applies(df, problem)``: whether the table has something to draw.
     rows : {"gradient", "kinds"}
@@ -132,6 +134,15 @@ FIGURES: tuple[FigureSpec, ...] = (
         lambda df, problem: bool((df["measure"] == "cost").any()),
     ),
     FigureSpec(
+        "step-rules",
+        lambda df, problem, styles: plot_step_rules(df),
+        False,
+        "Step rules: error against evaluations of f at the step each rule chose",
+        "step_rules.png",
+        "step-rules",
+        lambda df, problem: _has_rule_rows(df),
+    ),
+    FigureSpec(
         "kind-step",
         lambda df, problem, styles: plot_kind_error_vs_step(df, problem, styles=styles),
         True,
@@ -152,6 +163,10 @@ FIGURES: tuple[FigureSpec, ...] = (
         rows="kinds",
     ),
 )
+
+
+def _has_rule_rows(df: pd.DataFrame) -> bool:
+    return not step_rule_rows(df).empty
 
 
 def _has_kind_rows(df: pd.DataFrame, problem: str | None, grid: bool = False) -> bool:
@@ -197,7 +212,7 @@ def save_figures(
     -------
     dict
         Figure name -> written paths (``{"step": [...], "grid": [...], "overview": [...],
-        "cost": [...], "kind-step": [...], "kind-grid": [...]}``).
+        "cost": [...], "step-rules": [...], "kind-step": [...], "kind-grid": [...]}``).
     """
     drawing = start_figures(df, directory, dpi=dpi, jobs=jobs)
     drawing.wait()
