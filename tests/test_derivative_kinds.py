@@ -267,15 +267,16 @@ def test_available_lists_kinds():
     assert info["central"].derivative_kinds == {"gradient", "jacobian", "hessian", "derivative"}
     assert info["hyper-dual"].max_deriv == 2 and info["central"].max_deriv == 4
     assert "hessian" not in info["dual"].derivative_kinds
-    assert info["approx-fprime"].derivative_kinds == {"gradient", "derivative"}
+    # approx_fprime returns a Jacobian for a vector f (merged from the peers' kinds)
+    assert info["approx-fprime"].derivative_kinds == {"gradient", "jacobian", "derivative"}
     # richardson/ridders gained jacobian, hessian and deriv 2..4 (tests/test_extrapolation_kinds.py)
     assert info["richardson"].derivative_kinds == info["central"].derivative_kinds
     assert info["ridders"].max_deriv == 4
 
 
 def test_unsupported_kind_names_method_and_kind():
-    with pytest.raises(NotImplementedError, match="'approx-fprime' cannot compute a jacobian"):
-        get_method("approx-fprime").jacobian(map_f, X)
+    with pytest.raises(NotImplementedError, match="'approx-fprime' cannot compute a hessian"):
+        get_method("approx-fprime").hessian(func_f, X)
     with pytest.raises(NotImplementedError, match="'dual' cannot compute a hessian"):
         get_method("dual").hessian(func_f, X)
     with pytest.raises(NotImplementedError, match=r"'hyper-dual' .* up to order 2, got `deriv`=3"):
