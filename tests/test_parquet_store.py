@@ -58,6 +58,8 @@ FULL = {
     "kind": "step",
     "form": "point",
     "derivative_kind": "hessian",
+    "step_rule": "guarded",
+    "nfev_extra": 17,
     "deriv": 3,
     "needs": "vectorized",
     "black_box": True,
