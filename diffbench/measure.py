@@ -42,6 +42,7 @@ __all__ = [
     "measure_kind",
     "sample_grid",
     "measure_grid",
+    "score_regions",
     "edge_mask",
     "grid_axes",
     "grid_spacing",
@@ -570,10 +571,34 @@ def measure_grid(method: Any, sample: GridSample) -> dict[str, Measurement]:
             failed = Measurement(Status.ERROR, message=one_line(exc), **common)
             return {"interior": failed, "edge": failed}
     warning = first_warning(caught) or sample.warning
+
+    def score(part: np.ndarray, exact: np.ndarray) -> dict[str, float]:
+        absolute, relative = gradient_error(part.reshape(-1), exact.reshape(-1))
+        return {"abs_error": absolute, "rel_error": relative}
+
+    return score_regions(est, sample.exact, sample.edge, sample.size, warning, common, score)
+
+
+def score_regions(
+    est: np.ndarray,
+    exact: np.ndarray,
+    edge: np.ndarray,
+    size: int,
+    warning: str,
+    common: dict[str, Any],
+    score: Any,
+) -> dict[str, Measurement]:
+    """A grid estimate scored over its ``interior`` (``~edge``) and ``edge`` nodes.
+
+    ``est`` and ``exact`` have one row per node (``np.mgrid`` order); ``score(part, exact_part)``
+    gives the error fields of an ``ok`` Measurement. A region without nodes is ``skipped``, NaN
+    in it ``non-finite`` (naming ``warning``); ``common`` goes into every Measurement. Used by
+    :func:`measure_grid` and :func:`diffbench.measure_kind_grids.measure_kind_grid`.
+    """
     out = {}
-    for region, mask in (("interior", ~sample.edge), ("edge", sample.edge)):
+    for region, mask in (("interior", ~edge), ("edge", edge)):
         if not mask.any():
-            message = f"a grid of {sample.size} points per axis has no {region} nodes"
+            message = f"a grid of {size} points per axis has no {region} nodes"
             out[region] = Measurement(Status.SKIPPED, message=message, **common)
             continue
         part = est[mask]
@@ -582,8 +607,5 @@ def measure_grid(method: Any, sample: GridSample) -> dict[str, Measurement]:
             message = f"{bad} of {part.size} values NaN; {warning or 'NaN returned'}"
             out[region] = Measurement(Status.NONFINITE, message=message, value=part, **common)
             continue
-        absolute, relative = gradient_error(part.reshape(-1), sample.exact[mask].reshape(-1))
-        out[region] = Measurement(
-            Status.OK, abs_error=absolute, rel_error=relative, value=part, **common
-        )
+        out[region] = Measurement(Status.OK, value=part, **score(part, exact[mask]), **common)
     return out

@@ -30,7 +30,7 @@ import sympy
 
 from methods.counting import CountedFunction
 
-from .measure import Measurement, first_warning, grid_axes, one_line
+from .measure import Measurement, first_warning, grid_axes, one_line, score_regions
 from .metrics import matrix_error
 from .schema import Status
 
@@ -231,20 +231,10 @@ def measure_kind_grid(
             failed = Measurement(Status.ERROR, message=one_line(exc), exception=exc, **common)
             return {"interior": failed, "edge": failed}
     warning = first_warning(caught) or sample.warning
-    out = {}
-    for region, mask in (("interior", ~edge), ("edge", edge)):
-        if not mask.any():
-            message = f"a grid of {sample.size} points per axis has no {region} nodes"
-            out[region] = Measurement(Status.SKIPPED, message=message, **common)
-            continue
-        part = est[mask]
-        if np.any(np.isnan(part)):
-            bad = int(np.isnan(part).sum())
-            message = f"{bad} of {part.size} values NaN; {warning or 'NaN returned'}"
-            out[region] = Measurement(Status.NONFINITE, message=message, value=part, **common)
-            continue
-        absolute, relative = matrix_error(part, sample.exact[mask])
+
+    def score(part: np.ndarray, exact: np.ndarray) -> dict[str, float]:
+        absolute, relative = matrix_error(part, exact)
         asym = _asymmetry(part) if derivative_kind == "hessian" else math.nan
-        out[region] = Measurement(Status.OK, abs_error=absolute, rel_error=relative,
-                                  asymmetry=asym, value=part, **common)  # fmt: skip
-    return out
+        return {"abs_error": absolute, "rel_error": relative, "asymmetry": asym}
+
+    return score_regions(est, sample.exact, edge, sample.size, warning, common, score)
