@@ -62,6 +62,10 @@ def worker_count(jobs: int, tasks: int) -> int:
     return jobs
 
 
+#: The start of loky's warning when it replaces a worker that left after its leak check.
+_LOKY_RESTART = "A worker stopped while some jobs were given to the executor"
+
+
 def _die_with_parent(parent: int) -> None:
     """Worker initializer: exit when the process that started the pool is gone."""
     if sys.platform.startswith("linux"):
@@ -81,6 +85,11 @@ def map_ordered(fn: Callable[[Any], Any], items: Sequence[Any], workers: int) ->
     """
     from joblib.externals.loky import get_reusable_executor
 
+    # loky restarts a worker whose memory grew by more than 300 MB (its leak check; JAX and
+    # SymPy caches can grow that much over a sweep) after that worker has returned its result, and
+    # warns "A worker stopped while some jobs were given to the executor". Nothing is lost or
+    # run twice, so the warning only alarmed users of `make report`; it is silenced here alone.
+    warnings.filterwarnings("ignore", message=_LOKY_RESTART, category=UserWarning)
     executor = get_reusable_executor(
         max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),), reuse=False
     )

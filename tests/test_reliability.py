@@ -232,3 +232,20 @@ def test_run_json_of_a_refused_run_is_unchanged(run_dir):
     with pytest.raises(ValueError):
         sweep(methods=["central"], problems=["runge"], output=run_dir, resume=True)
     assert json.loads((run_dir / "run.json").read_text()) == info
+
+
+def test_lokys_worker_restart_warning_is_silenced_and_nothing_else():
+    """loky replaces a worker that left after its memory-leak check (its result was returned)
+    and warns; map_ordered silences that one message, not other UserWarnings."""
+    from diffbench.workers import map_ordered
+
+    assert list(map_ordered(abs, [-1, -2, 3], 2)) == [1, 2, 3]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.warn(
+            "A worker stopped while some jobs were given to the executor. This can be caused by "
+            "a too short worker timeout or by a memory leak.",
+            UserWarning,
+            stacklevel=1,
+        )
+        warnings.warn("another warning", UserWarning, stacklevel=1)
+    assert [str(w.message) for w in caught] == ["another warning"]
