@@ -43,6 +43,9 @@ def cluster():
         host="127.0.0.1",
         dashboard_address=None,
         protocol="tcp",
+        # the scheduler's HTTP routes (health, metrics) default to port 8787 even without a
+        # dashboard: a free port instead, so two test runs on one machine never meet there
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
     )
     client = None
     try:
