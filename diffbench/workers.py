@@ -21,7 +21,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-__all__ = ["available_cpus", "worker_count", "map_ordered"]
+__all__ = ["available_cpus", "worker_count", "map_ordered", "die_with_parent"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -66,8 +66,17 @@ def worker_count(jobs: int, tasks: int) -> int:
 _LOKY_RESTART = "A worker stopped while some jobs were given to the executor"
 
 
-def _die_with_parent(parent: int) -> None:
-    """Worker initializer: exit when the process that started the pool is gone."""
+def die_with_parent(parent: int) -> None:
+    """Worker initializer: exit when the process that started the pool is gone.
+
+    Used by the sweep's loky pool and the report's figure-drawing pool.
+
+    Parameters
+    ----------
+    parent : int
+        Process id of the pool's creator; the worker exits at once if its parent is already
+        another process, and (on Linux) is sent SIGKILL when the parent dies.
+    """
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
@@ -91,7 +100,7 @@ def map_ordered(fn: Callable[[Any], Any], items: Sequence[Any], workers: int) ->
     # run twice, so the warning only alarmed users of `make report`; it is silenced here alone.
     warnings.filterwarnings("ignore", message=_LOKY_RESTART, category=UserWarning)
     executor = get_reusable_executor(
-        max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),), reuse=False
+        max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),), reuse=False
     )
     try:
         futures = [executor.submit(fn, item) for item in items]

@@ -248,7 +248,7 @@ def start_figures(
     """Start drawing the figures of :func:`save_figures`: in forked processes, the caller
     goes on (e.g. writes the report) while they draw; serially (``jobs=1``, no ``fork``),
     drawn before this returns. Call :meth:`Drawing.wait` before using the files."""
-    from ..workers import _die_with_parent, available_cpus
+    from ..workers import available_cpus, die_with_parent
 
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ValueError(f"`jobs` must be a positive integer, got {jobs!r}.")
@@ -278,7 +278,7 @@ def start_figures(
         finally:
             _SHARED.clear()
         return Drawing(written, None, None)
-    pool = multiprocessing.get_context("fork").Pool(workers, _die_with_parent, (os.getpid(),))
+    pool = multiprocessing.get_context("fork").Pool(workers, die_with_parent, (os.getpid(),))
     return Drawing(written, pool, pool.map_async(_draw, todo, chunksize=1))
 
 
