@@ -151,7 +151,7 @@ def _run_point(ctx: Context, task: Task) -> list[dict]:
 
 
 def steps_at(ts: Sequence[float | None], x: np.ndarray) -> list[float | np.ndarray | None]:
-    """:func:`diffbench.steps.step_at` of each relative step (None stays None), in one pass.
+    """:func:`diffbench.steps.step_at` of each relative step (None stays None).
 
     Examples
     --------
@@ -160,17 +160,7 @@ def steps_at(ts: Sequence[float | None], x: np.ndarray) -> list[float | np.ndarr
     >>> steps_at([1e-3], np.array([1e10, 2.0]))[0].tolist()
     [10000000.0, 0.002]
     """
-    rel = [t for t in ts if t is not None]
-    if not rel:
-        return [None] * len(ts)
-    scale = np.maximum(1.0, np.abs(x.reshape(-1)))
-    # the same products as step_at's, elementwise
-    table = np.array([float(t) for t in rel])[:, None] * scale[None, :]
-    uniform = (table == table[:, :1]).all(axis=1).tolist() if scale.size else [False] * len(rel)
-    found = iter(
-        float(row[0]) if same else row.copy() for row, same in zip(table, uniform, strict=True)
-    )
-    return [None if t is None else next(found) for t in ts]
+    return [None if t is None else step_at(t, x) for t in ts]
 
 
 def _point_rows(
