@@ -40,6 +40,7 @@ __all__ = [
     "measure_gradient",
     "measure_steps",
     "measure_kind",
+    "call_kind",
     "sample_grid",
     "measure_grid",
     "score_regions",
@@ -209,12 +210,11 @@ def measure_gradient(
 def measure_steps(
     method: Any, f: Any, x: Any, truth: Any = None, steps: Sequence[Any] = (None,)
 ) -> list[Measurement]:
-    """:func:`measure_gradient` at each of ``steps``, in bulk: the same measurements, faster.
+    """:func:`measure_gradient` at each of ``steps``: the same measurements, in one pass.
 
     One warnings context for all the calls (each call's warnings are the ones recorded while it
-    ran, as in :func:`measure_gradient`) and the errors of every finite estimate scored in one
-    vectorized pass (a maximum of absolute differences and one division: the same bits as
-    :func:`diffbench.metrics.gradient_error` row by row).
+    ran, as in :func:`measure_gradient`); each estimate is scored by
+    :func:`diffbench.metrics.gradient_error`, as there.
 
     Parameters
     ----------
@@ -236,7 +236,7 @@ def measure_steps(
     (['ok', 'ok'], [2, 2])
     """
     x = np.asarray(x, dtype=float)
-    calls: list[tuple[Any, list]] = []
+    out: list[Measurement] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for h in steps:
@@ -244,48 +244,11 @@ def measure_steps(
             try:
                 est = method.gradient(f, x, step=h)
             except Exception as exc:
-                calls.append((exc, []))
+                out.append(Measurement(Status.ERROR, message=one_line(exc), exception=exc))
                 continue
-            calls.append((est, caught[start:] if len(caught) > start else []))
-    return _scored_all(calls, truth)
-
-
-def _scored_all(calls: list[tuple[Any, list]], truth: Any) -> list[Measurement]:
-    """The measurements of :func:`measure_steps`' calls: errors of finite estimates in bulk."""
-    out: list[Measurement | None] = [None] * len(calls)
-    bulk: list[int] = []
-    values: list[np.ndarray] = []
-    raw = None if truth is None else np.atleast_1d(np.asarray(truth))
-    plain = raw is not None and raw.dtype.kind in "biuf" and raw.ndim == 1 and raw.size > 0
-    tru = raw.astype(float) if plain else None
-    plain = plain and bool(np.all(np.isfinite(tru)))
-    for i, (est, caught) in enumerate(calls):
-        if isinstance(est, BaseException):
-            out[i] = Measurement(Status.ERROR, message=one_line(est), exception=est)
-            continue
-        value = np.asarray(est.value, dtype=float)
-        if plain and value.shape == tru.shape and not np.isnan(value).any():
-            bulk.append(i)
-            values.append(value)
-        else:  # NaN, no truth, or a shape gradient_error must refuse: row by row
-            out[i] = _scored(est, value, caught, truth, gradient_error, "coordinates")
-    if bulk:
-        absolute = np.max(np.abs(np.stack(values) - tru), axis=1)
-        scale = float(np.max(np.abs(tru)))
-        relative = absolute / scale if scale > 0 else absolute
-        for i, value, a, r in zip(bulk, values, absolute.tolist(), relative.tolist(), strict=True):
-            est = calls[i][0]
-            out[i] = Measurement(
-                Status.OK,
-                abs_error=a,
-                rel_error=r,
-                step_used=_largest(est.step),
-                error_estimate=_largest(est.error_estimate),
-                nfev=est.nfev,
-                value=value,
-                estimate=est,
-            )
-    return out  # type: ignore[return-value]
+            value = np.asarray(est.value, dtype=float)
+            out.append(_scored(est, value, caught[start:], truth, gradient_error, "coordinates"))
+    return out
 
 
 def _scored(
@@ -312,9 +275,14 @@ def _scored(
     return Measurement(Status.OK, abs_error=absolute, rel_error=relative, **common)
 
 
-def _call_kind(
-    method: Any, derivative_kind: str, f: Any, x: Any, step: Any, deriv: Any, sparsity: Any
+def call_kind(
+    method: Any, derivative_kind: str, f: Any, x: Any, step: Any, deriv: Any, sparsity: Any = None
 ) -> Any:
+    """``method``'s Jacobian, Hessian or ``deriv``-th derivative of ``f`` at ``x`` (unscored).
+
+    The one dispatch from a kind to the method's call, for :func:`measure_kind` and the
+    chooser: a derivative takes a scalar ``x`` (the first coordinate) and a scalar ``step``.
+    """
     if derivative_kind == "jacobian":
         return method.jacobian(f, np.asarray(x, dtype=float), step=step, sparsity=sparsity)
     if derivative_kind == "hessian":
@@ -390,7 +358,7 @@ def measure_kind(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            est = _call_kind(method, derivative_kind, f, x, step, deriv, sparsity)
+            est = call_kind(method, derivative_kind, f, x, step, deriv, sparsity)
         except Exception as exc:
             return Measurement(Status.ERROR, message=one_line(exc), exception=exc)
     raw = est.value.toarray() if hasattr(est.value, "toarray") else est.value

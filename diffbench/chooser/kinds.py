@@ -36,6 +36,7 @@ from methods.derivative_kinds import DERIVATIVE_KINDS, check_deriv
 from methods.functions import has_expression
 from methods.registry import available
 
+from ..measure import call_kind
 from ..metrics import matrix_error
 from . import kinds_text
 from .step_sweep import pick_in_window, widest_run
@@ -140,14 +141,12 @@ def _check_shape(kind: str, y: np.ndarray, n: int) -> None:
 
 
 def _call(method: Method, kind: str, f: Callable, x: np.ndarray, deriv: int, step: Any) -> Any:
-    if kind == "jacobian":
-        return method.jacobian(f, x, step=step)
-    if kind == "hessian":
-        return method.hessian(f, x, step=step)
-    g = f if has_expression(f) else (lambda v: f(np.atleast_1d(np.asarray(v, dtype=float))))
-    return method.derivative(
-        g, float(x[0]), step=None if step is None else float(step), deriv=deriv
-    )
+    """The measuring kernel's call of the kind; a derivative's scalar argument reaches a user's
+    f (written for arrays) as an array of one."""
+    g = f
+    if kind == "derivative" and not has_expression(f):
+        g = lambda v: f(np.atleast_1d(np.asarray(v, dtype=float)))  # noqa: E731
+    return call_kind(method, kind, g, x, step, deriv)
 
 
 def _configurations(kind: str, deriv: int, expr: bool) -> list:
