@@ -1,13 +1,15 @@
 """``choose(..., workers=...)`` and ``diffbench choose --workers``: the methods with a
 ``workers`` setting get it for the step sweep and the final evaluation, and the recommendation
-(its code, step and values) is that of ``workers=1``. No timing assertions."""
+(its code, step and values) is that of ``workers=1``. No timing assertions, and no dependence on
+timing: the chooser's timer is replaced by one that gives every call the same time (as in
+tests/test_chooser_time.py), so a busy machine cannot reorder the ranking between the runs."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from diffbench.chooser import choose
+from diffbench.chooser import choose, running
 from diffbench.chooser.cli import run as choose_cli  # noqa: F401  (the CLI module imports)
 from diffbench.cli import main
 
@@ -32,6 +34,16 @@ def _summary(choice):
         (c.label, c.code, c.settings, _listed(c.step), c.nfev, c.measured_error, c.error)
         for c in choice.ranking
     ]
+
+
+@pytest.fixture(autouse=True)
+def same_time_for_every_call(monkeypatch):
+    """The ranking's time rule sees an idle machine: every timed call takes 0.1 ms."""
+
+    def timed(fn, *args, **kwargs):
+        return fn(*args, **kwargs), 1e-4
+
+    monkeypatch.setattr(running, "timed", timed)
 
 
 def _choose(workers):
