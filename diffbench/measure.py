@@ -31,7 +31,7 @@ import numpy as np
 
 from methods.counting import CountedFunction
 
-from .metrics import asymmetry, gradient_error, matrix_error
+from .metrics import asymmetry, gradient_error, matrix_error, pointwise_errors
 from .schema import Status
 
 __all__ = [
@@ -236,19 +236,43 @@ def measure_steps(
     (['ok', 'ok'], [2, 2])
     """
     x = np.asarray(x, dtype=float)
-    out: list[Measurement] = []
+    done: list[tuple[Any, list]] = []  # (estimate or exception, the warnings of its call)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        for h in steps:
+        start = 0
+        for est in method.gradients_at_steps(f, x, steps, errors="return"):
+            done.append((est, caught[start:]))
             start = len(caught)
-            try:
-                est = method.gradient(f, x, step=h)
-            except Exception as exc:
-                out.append(Measurement(Status.ERROR, message=one_line(exc), exception=exc))
-                continue
-            value = np.asarray(est.value, dtype=float)
-            out.append(_scored(est, value, caught[start:], truth, gradient_error, "coordinates"))
+    values = [None if isinstance(e, Exception) else np.asarray(e.value, float) for e, _ in done]
+    errors = _errors_of_finite(values, truth)
+    out: list[Measurement] = []
+    for i, ((est, warned), value) in enumerate(zip(done, values, strict=True)):
+        if value is None:
+            out.append(Measurement(Status.ERROR, message=one_line(est), exception=est))
+            continue
+        known = errors.get(i)
+        score = gradient_error if known is None else (lambda _v, _t, e=known: e)
+        out.append(_scored(est, value, warned, truth, score, "coordinates"))
     return out
+
+
+def _errors_of_finite(values: list, truth: Any) -> dict[int, tuple[float, float]]:
+    """:func:`diffbench.metrics.gradient_error` of every estimate without NaN, in one pass.
+
+    The first is scored by ``gradient_error`` itself (which checks ``truth`` against it and
+    raises as one call would), the others by :func:`diffbench.metrics.pointwise_errors`, the
+    same rules row by row (max-norm of the difference, over max |truth| unless it is zero).
+    """
+    rows = [i for i, v in enumerate(values) if v is not None and not np.isnan(v).any()]
+    if truth is None or not rows or len({values[i].shape for i in rows}) != 1:
+        return {}
+    first = gradient_error(values[rows[0]], truth)
+    stack = np.stack([values[i].reshape(-1) for i in rows])
+    tru = np.broadcast_to(np.asarray(truth, dtype=float).reshape(-1), stack.shape)
+    absolute, relative = pointwise_errors(stack, tru)
+    errors = {i: (float(a), float(r)) for i, a, r in zip(rows, absolute, relative, strict=True)}
+    errors[rows[0]] = first
+    return errors
 
 
 def _scored(

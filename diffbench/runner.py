@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
@@ -90,6 +91,7 @@ from .store import (
 from .timing import time_call
 
 __all__ = [
+    "TIMING",
     "StepRange",
     "DEFAULT_STEPS",
     "DEFAULT_GRID_SIZES",
@@ -105,6 +107,12 @@ __all__ = [
     "check_grid_sizes",
     "versions",
 ]
+
+
+#: The cost pass's :func:`diffbench.timing.time_call` options: repeats of at least 2 ms (the
+#: loop count autoranged to it), 5 of them, at most about 0.25 s per configuration. The pass is
+#: serial, so its length is the sum over its configurations (903 in the default run).
+TIMING: Mapping[str, Any] = MappingProxyType({"target": 0.002, "repeat": 5, "budget": 0.25})
 
 
 def _new_run_id() -> str:
@@ -164,7 +172,8 @@ def sweep(
         Also measure nfev and time per gradient at the default step: True for a new run; a
         resumed run keeps the choice it was started with (giving another one is an error).
     timing : dict, optional
-        Options of :func:`diffbench.timing.time_call` (``target``, ``repeat``, ``budget``).
+        Options of :func:`diffbench.timing.time_call` (``target``, ``repeat``, ``budget``);
+        those not given are :data:`TIMING`'s.
     progress : callable, optional
         Called as ``progress(phase, done, total)`` with phase ``"accuracy"``, ``"kinds"`` or
         ``"cost"``.
@@ -322,7 +331,7 @@ def _measure(work: _Work, ctx: Context, write: Callable[[list[dict]], Any], done
     """Plan and run the accuracy tasks (``jobs`` workers or the cluster of ``client``), then the
     cost tasks (serially, in this process); rows whose key is in ``done`` are dropped, the others
     passed to ``write``."""
-    timing_opts = {"target": 0.005, "repeat": 5, "budget": 0.25, **dict(work.timing or {})}
+    timing_opts = {**TIMING, **dict(work.timing or {})}
 
     def sink(rows: list[dict]) -> None:
         fresh = [r for r in rows if r["key"] not in done]

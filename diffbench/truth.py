@@ -111,6 +111,19 @@ def _as_real_mpf(v: Any) -> mpmath.mpf:
     return v
 
 
+def _rounded(fn: Callable, args: list[list], dps: int) -> list[list[float] | None]:
+    """``fn(*a)`` at ``dps`` digits for each argument list ``a``, rounded to float64 (None
+    where it raised or is not a finite real: the caller redoes that point one at a time)."""
+    out: list[list[float] | None] = []
+    with mpmath.workdps(dps):
+        for a in args:
+            try:
+                out.append([float(_as_real_mpf(v)) for v in fn(*a)])
+            except Exception:
+                out.append(None)
+    return out
+
+
 class ExactGradient:
     """The exact gradient (and value) of one SymPy expression, certified to float64.
 
@@ -270,9 +283,19 @@ class ExactGradient:
         arr = arr.astype(float)
         if not np.all(np.isfinite(arr)):
             raise ValueError("`X` must be finite.")
+        # Two passes over all points (DPS_LADDER[0], then [1]), one precision context each; a
+        # point whose roundings differ or that raised takes the one-point path (_certified:
+        # the rest of the ladder, or its error), so the values are those of __call__ per point.
+        fn = self._callable("gradient")
+        args = [[mpmath.mpf(v) for v in row] for row in arr.tolist()]
+        low = _rounded(fn, args, DPS_LADDER[0])
+        high = _rounded(fn, args, DPS_LADDER[1])
         out = np.empty(arr.shape, dtype=float)
         for i, row in enumerate(arr):
-            out[i] = self._certified("gradient", row)
+            if low[i] is not None and low[i] == high[i]:
+                out[i] = self._finite("gradient", row, np.array(low[i], dtype=float))
+            else:
+                out[i] = self._certified("gradient", row)
         return out
 
     def value(self, x: Any) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import numbers
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -232,17 +232,71 @@ class Method:
         fun, x, steps = self._prepare(f, x, step)
         label = self.label
         counted = CountedFunction(fun, label)
-        raw = self._gradient(counted, x, steps)
-        value = np.array(raw.value, dtype=float).reshape(x.shape)
-        # A coordinate that met a non-finite value of f is NaN, never +-inf or a silent number.
-        value[~np.isfinite(value)] = np.nan
-        return Estimate(
-            value=value,
-            step=raw.step,
-            nfev=counted.nfev,
-            error_estimate=raw.error_estimate,
-            method=label,
-        )
+        return gradient_estimate(self._gradient(counted, x, steps), counted, x.shape)
+
+    def gradients_at_steps(
+        self,
+        f: Callable,
+        x: Sequence[float] | np.ndarray,
+        steps: Iterable[Any],
+        *,
+        errors: str = "raise",
+    ) -> Iterator[Estimate | Exception]:
+        """The gradient of ``f`` at ``x`` at each of several steps, one step at a time.
+
+        The estimates are those of ``[self.gradient(f, x, step=h) for h in steps]``, bit for bit
+        (values, steps used, ``nfev``, warnings), but ``f``, ``x`` and the settings are checked
+        once: the way to draw an error-versus-step curve. Finite differences evaluate every step
+        without re-validating the call; other methods call :meth:`gradient` per step.
+
+        Parameters
+        ----------
+        f : callable
+            As for :meth:`gradient`.
+        x : array_like, shape (n,)
+            The point: real and finite.
+        steps : iterable
+            The ``step`` of each estimate: None, a float or an array of shape ``(n,)``.
+        errors : {"raise", "return"}, default "raise"
+            What a step whose :meth:`gradient` call would raise gives: the exception is raised
+            (the iteration stops), or ``"return"``: it takes that step's place and the iteration
+            goes on.
+
+        Returns
+        -------
+        iterator of Estimate (or Exception with ``errors="return"``)
+            Lazy: step k is evaluated when the iterator reaches it, so the warnings of step k
+            are emitted before it is yielded.
+
+        Examples
+        --------
+        >>> import numpy as np, methods
+        >>> out = methods.get_method("central").gradients_at_steps(np.exp, [0.0], [1e-3, 1e-5])
+        >>> [round(float(e.value[0]), 6) for e in out]
+        [1.0, 1.0]
+        """
+        if errors not in ("raise", "return"):
+            raise ValueError(f"`errors` must be one of ['raise', 'return'], got {errors!r}.")
+        if isinstance(steps, str | bytes) or not isinstance(steps, Iterable):
+            raise TypeError(
+                f"`steps` must be an iterable of steps (None, numbers or arrays), "
+                f"got {type(steps).__name__}."
+            )
+        return self._gradients_at_steps(f, x, list(steps), errors == "return")
+
+    def _gradients_at_steps(
+        self, f: Callable, x: Any, steps: list, keep_errors: bool
+    ) -> Iterator[Estimate | Exception]:
+        """One :meth:`gradient` per step (methods with a faster path override this)."""
+        for h in steps:
+            try:
+                est = self.gradient(f, x, step=h)
+            except Exception as exc:
+                if not keep_errors:
+                    raise
+                yield exc
+            else:
+                yield est
 
     def _prepare(self, f: Callable, x: Any, step: Any) -> tuple[Callable, np.ndarray, Any]:
         """Check settings, ``f``, ``x`` and ``step``; return ``(f, x as array, steps or None)``."""
@@ -435,6 +489,20 @@ class Method:
 
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
         raise NotImplementedError
+
+
+def gradient_estimate(raw: RawResult, counted: CountedFunction, shape: tuple) -> Estimate:
+    """The :class:`Estimate` of a gradient hook's result, with ``counted``'s ``nfev``."""
+    value = np.array(raw.value, dtype=float).reshape(shape)
+    # A coordinate that met a non-finite value of f is NaN, never +-inf or a silent number.
+    value[~np.isfinite(value)] = np.nan
+    return Estimate(
+        value=value,
+        step=raw.step,
+        nfev=counted.nfev,
+        error_estimate=raw.error_estimate,
+        method=counted.method,
+    )
 
 
 def _is_default(value: Any, default: Any) -> bool:

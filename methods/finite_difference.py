@@ -17,27 +17,29 @@ actually used is the representable ``(x_i + h_i) - x_i``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
 
-from .base import Method, RawResult
-from .batching import evaluate_replaced
+from .base import Method, RawResult, gradient_estimate
+from .batching import evaluate_replaced, replaced_points
 from .capabilities import Family
 from .counting import CountedFunction
+from .estimate import Estimate
 from .fd_kinds import fd_derivative, fd_hessian, fd_jacobian
 from .fornberg import float_stencil, optimal_step
 from .ordered_sum import weighted_sum
-from .parallel import Workers
+from .parallel import Workers, is_serial
 from .registry import register
 from .step_rules import DATA_RULES, GUARDED, check_rule_supports, choose_steps, noise_level
 from .validation import (
     check_bool,
     check_choice,
     check_workers_setting,
+    plain_steps,
     representable_step,
 )
 
@@ -243,27 +245,47 @@ class FiniteDifference(Method):
         return representable_step(x, h, default=f"{self.step_rule} rule's")
 
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
-        offsets_t, weights_t = float_stencil(self.scheme, 1, self.order)
-        offsets = np.array(offsets_t)
-        h = self._gradient_steps(f, x, step)
-        n, k = x.size, offsets.size
-        centre = offsets == 0  # one-sided stencils: f(x) is shared by every coordinate
-        moved = np.flatnonzero(~centre)
-        # coordinate i of the point (i, j) is x[i] + offsets[j] * h[i]
-        shifted = x[:, None] + offsets[None, moved] * h[:, None]
-        # row 0 is x itself for one-sided stencils (shared by every coordinate); then for each
-        # coordinate i its moved points, each a fresh array (f may keep or change its argument)
-        c = int(centre.any())
-        coords = np.concatenate([np.full(c, -1), np.repeat(np.arange(n), moved.size)])
-        new = np.concatenate([x[:c], shifted.ravel()])
-        y = evaluate_replaced(f, x, coords, new, vectorized=self.vectorized, workers=self.workers)
-        values = np.empty((n, k))
-        if c:
-            values[:, centre] = y[0]
-        values[:, moved] = y[c:].reshape(n, moved.size)
-        with np.errstate(all="ignore"):
-            value = weighted_sum(values, weights_t) / h
-        return RawResult(value=value, step=h)
+        return self._stencil_gradient(f, x, self._gradient_steps(f, x, step))
+
+    def _gradients_at_steps(
+        self, f: Any, x: Any, steps: list, keep_errors: bool
+    ) -> Iterator[Estimate | Exception]:
+        """Every step's gradient with ``f``, ``x`` and the settings checked once.
+
+        A step that is a positive finite float or float array of shape ``(n,)`` and stays
+        representable at ``x`` goes straight to the stencil (the checks :meth:`gradient` makes
+        pass for it, so it computes the same numbers); any other (None, or one that
+        :meth:`gradient` would refuse) takes the :meth:`gradient` call, and its error. A
+        vectorized ``f`` or ``workers`` other than 1 always takes it.
+        """
+        try:
+            fun, arr, _ = self._prepare(f, x, None)
+        except Exception:
+            fun = None
+        if fun is None or self.vectorized or not is_serial(self.workers):
+            yield from super()._gradients_at_steps(f, x, steps, keep_errors)
+            return
+        used, plain = plain_steps(steps, arr)
+        label = self.label
+        layout = _Layout.of(self.scheme, self.order, arr.size)
+        for s, h in enumerate(steps):
+            if not plain[s]:
+                yield from super()._gradients_at_steps(f, x, [h], keep_errors)
+                continue
+            counted = CountedFunction(fun, label)
+            points = replaced_points(arr, layout.coords, layout.new_values(arr, used[s]))
+            y = np.array(counted.each(points), dtype=float)
+            raw = RawResult(value=layout.gradient(y, used[s]), step=used[s])
+            yield gradient_estimate(raw, counted, arr.shape)
+
+    def _stencil_gradient(self, f: CountedFunction, x: np.ndarray, h: np.ndarray) -> RawResult:
+        """The stencil's gradient of ``f`` at ``x`` with the representable steps ``h``."""
+        layout = _Layout.of(self.scheme, self.order, x.size)
+        new = layout.new_values(x, h)
+        y = evaluate_replaced(
+            f, x, layout.coords, new, vectorized=self.vectorized, workers=self.workers
+        )
+        return RawResult(value=layout.gradient(y, h), step=h)
 
     # Jacobians, Hessians and k-th derivatives: methods/fd_kinds.py
     _jacobian = fd_jacobian
@@ -277,6 +299,49 @@ class FiniteDifference(Method):
         if step is None:
             self._check_unit_rule(f"steps of derivatives of order {deriv}")
         return fd_derivative(self, f, x, step, deriv)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the evaluations of a first-derivative stencil go, for n coordinates.
+
+    Evaluation 0 is ``x`` itself for one-sided stencils (shared by every coordinate: ``c`` is
+    1); then, for each coordinate i, its moved points, in which coordinate i is
+    ``x[i] + offsets[j] * h[i]`` (``coords`` says which coordinate each evaluation moves, -1
+    for ``x``).
+    """
+
+    weights: tuple[float, ...]
+    offsets: np.ndarray
+    centre: np.ndarray
+    moved: np.ndarray
+    c: int
+    coords: np.ndarray
+
+    @classmethod
+    def of(cls, scheme: str, order: int, n: int) -> _Layout:
+        offsets_t, weights_t = float_stencil(scheme, 1, order)
+        offsets = np.array(offsets_t)
+        centre = offsets == 0  # one-sided stencils: f(x) is shared by every coordinate
+        moved = np.flatnonzero(~centre)
+        c = int(centre.any())
+        coords = np.concatenate([np.full(c, -1), np.repeat(np.arange(n), moved.size)])
+        return cls(weights_t, offsets, centre, moved, c, coords)
+
+    def new_values(self, x: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """The value of the moved coordinate of each evaluation (``x[0]`` for ``x`` itself)."""
+        shifted = x[:, None] + self.offsets[None, self.moved] * h[:, None]
+        return np.concatenate([x[: self.c], shifted.ravel()])
+
+    def gradient(self, y: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """The weighted sums of the values ``y`` of the evaluations, divided by ``h``."""
+        n = h.size
+        values = np.empty((n, self.offsets.size))
+        if self.c:
+            values[:, self.centre] = y[0]
+        values[:, self.moved] = y[self.c :].reshape(n, self.moved.size)
+        with np.errstate(all="ignore"):
+            return weighted_sum(values, self.weights) / h
 
 
 def _check_noise(noise: Any, rule: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from numbers import Real
 from typing import Any
 
@@ -11,6 +11,7 @@ import numpy as np
 from .parallel import check_workers, is_serial
 
 __all__ = [
+    "plain_steps",
     "check_function",
     "check_point",
     "check_step",
@@ -152,6 +153,51 @@ def representable_step(
             f"`step` {name(i)} overflows at x[{i}]={float(x[i])!r}: x + h is not finite."
         )
     return used
+
+
+def plain_steps(steps: Sequence[Any], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The representable steps of the steps :func:`check_step` and :func:`representable_step`
+    accept without a question, all at once.
+
+    A step is plain when it is a positive finite float, or a float64 array of shape ``(n,)``
+    of such values, and ``x + h`` neither equals ``x`` nor overflows in any coordinate. For
+    those, ``representable_step(x, check_step(h, n))`` is row ``k`` of ``used``, bit for bit.
+
+    Parameters
+    ----------
+    steps : sequence
+        Candidate steps (anything: None, numbers, arrays).
+    x : numpy.ndarray, shape (n,)
+        The point (checked by :func:`check_point`).
+
+    Returns
+    -------
+    used : numpy.ndarray, shape (len(steps), n)
+        ``(x + h) - x`` per step (rows of steps that are not plain are meaningless).
+    plain : numpy.ndarray of bool, shape (len(steps),)
+
+    Examples
+    --------
+    >>> used, plain = plain_steps([1e-3, None, -1.0, 1e-20], np.array([1.0]))
+    >>> plain.tolist()
+    [True, False, False, False]
+    """
+    n = x.size
+    rows = np.ones((len(steps), n))
+    plain = np.zeros(len(steps), dtype=bool)
+    for k, h in enumerate(steps):
+        if isinstance(h, float) and not isinstance(h, bool):
+            if h > 0 and h < np.inf:
+                rows[k] = h
+                plain[k] = True
+        elif isinstance(h, np.ndarray) and h.dtype == np.float64 and h.shape == (n,):
+            if np.all(h > 0) and np.all(h < np.inf):
+                rows[k] = h
+                plain[k] = True
+    with np.errstate(over="ignore", invalid="ignore"):
+        used = (x + rows) - x
+    plain &= np.all(used != 0, axis=1) & np.all(np.isfinite(used), axis=1)
+    return used, plain
 
 
 def check_bool(name: str, value: Any) -> bool:
