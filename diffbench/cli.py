@@ -146,7 +146,8 @@ def _add_run(subparsers: Any) -> None:
         "--kinds",
         metavar="KINDS",
         help="what to differentiate, comma-separated: gradient, jacobian, hessian, derivative, "
-        "or all (default gradient only: the others add minutes; they run on the problems of "
+        "or all (default: every kind, or with --problems the kinds of the problems named; "
+        "Jacobians, Hessians and k-th derivatives run on the problems of "
         "diffbench.battery_kinds, which --problems may name)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")

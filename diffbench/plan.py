@@ -54,6 +54,7 @@ __all__ = [
     "plan_step_rules",
     "exact_gradients",
     "check_kinds",
+    "default_kinds",
     "split_problems",
     "kind_problems",
     "plan_kinds",
@@ -357,6 +358,30 @@ def check_kinds(kinds: Any) -> tuple[str, ...]:
             f"`kinds` must name some of {', '.join(DERIVATIVE_KINDS)} (or all), got {kinds!r}."
         )
     return tuple(k for k in DERIVATIVE_KINDS if k in words)
+
+
+def default_kinds(problems: Any) -> tuple[str, ...]:
+    """What a sweep differentiates when ``kinds`` is not given: every kind for the default
+    batteries (``problems`` None), else the kinds of the problems named (``gradient`` for
+    gradient problems and your own, a kind problem's kind for the names of
+    :mod:`diffbench.battery_kinds`).
+
+    Examples
+    --------
+    >>> default_kinds(None)
+    ('gradient', 'jacobian', 'hessian', 'derivative')
+    >>> default_kinds(["runge"]), default_kinds(["runge", "robertson"])
+    (('gradient',), ('gradient', 'jacobian'))
+    """
+    from .battery_kinds import get_kind_problem
+
+    if problems is None:
+        return DERIVATIVE_KINDS
+    gradient_part, kind_names = split_problems(problems)
+    kinds = {get_kind_problem(name).kind for name in kind_names}
+    if gradient_part is not None:
+        kinds.add("gradient")
+    return tuple(k for k in DERIVATIVE_KINDS if k in kinds)
 
 
 def split_problems(problems: Any) -> tuple[Any, list[str]]:

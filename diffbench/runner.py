@@ -54,6 +54,7 @@ from .folder_lock import FolderLock
 from .plan import (
     HIGH_DIM,
     check_kinds,
+    default_kinds,
     exact_gradients,
     exact_kind_truths,
     kind_problems,
@@ -179,8 +180,9 @@ def sweep(
         ``"cost"``.
     kinds : str or iterable of str, optional
         What to differentiate: some of ``gradient, jacobian, hessian, derivative`` (a
-        comma-separated string or a list; ``"all"``: every kind). Default ``gradient`` only (the
-        other kinds add minutes to a run). Jacobians, Hessians and k-th derivatives are measured
+        comma-separated string or a list; ``"all"``: every kind). Default
+        (:func:`diffbench.plan.default_kinds`): every kind when ``problems`` is not given, else
+        the kinds of the problems named. Jacobians, Hessians and k-th derivatives are measured
         on the problems of :mod:`diffbench.battery_kinds` (``problems`` may name them), by the
         configurations whose method declares the kind, over the same relative steps plus the
         default step; their rows have ``derivative_kind`` and ``deriv`` set (and ``asymmetry``
@@ -256,7 +258,8 @@ def _resolve(given: dict[str, Any], stored: Mapping[str, Any], cost: bool | None
     ``config`` that ``run.json`` records."""
     args = _with_stored(given, stored.get("config", {}))
     configs = resolve_methods(args["methods"])
-    kind_list = check_kinds(args["kinds"])
+    given_kinds = args["kinds"]
+    kind_list = default_kinds(args["problems"]) if given_kinds is None else check_kinds(given_kinds)
     probs, kprobs = _problems_of_kinds(args["problems"], kind_list)
     if not configs:
         raise ValueError("`methods` selects no method; nothing was run or written.")

@@ -24,7 +24,7 @@ from diffbench.analysis_kinds import (
 )
 from diffbench.cli import main
 from diffbench.measure import measure_kind
-from diffbench.plan import check_kinds, kind_problems, split_problems
+from diffbench.plan import check_kinds, default_kinds, kind_problems, split_problems
 from diffbench.report import write_report
 from diffbench.runner import sweep
 from diffbench.schema import COLUMNS, SCHEMA_VERSION
@@ -158,7 +158,7 @@ def test_a_schema_3_table_is_refused_naming_both_versions(tmp_path):
         read_results(tmp_path)
 
 
-def test_the_default_run_measures_gradients_only():
+def test_named_gradient_problems_measure_gradients_only():
     df = sweep(["central(order=2)"], ["seed-square"], steps=[1e-3], cost=False)
     assert (df["derivative_kind"] == "gradient").all() and df["deriv"].isna().all()
     assert check_kinds(None) == ("gradient",)
@@ -176,7 +176,12 @@ def test_kind_problem_selection():
     with pytest.raises(ValueError, match="'robertson' is a jacobian problem"):
         kind_problems(("hessian",), ["robertson"])
     with pytest.raises(ValueError, match="add jacobian to `kinds`"):
-        sweep(["central(order=2)"], ["robertson"], cost=False)
+        sweep(["central(order=2)"], ["robertson"], kinds="gradient", cost=False)
+    # without `kinds`, a named problem is measured for its own kind (issue 13: default all)
+    df = sweep(["central(order=2)"], ["robertson"], steps=[1e-3], cost=False)
+    assert set(df["derivative_kind"]) == {"jacobian"} and (df["status"] == "ok").any()
+    assert default_kinds(None) == ("gradient", "jacobian", "hessian", "derivative")
+    assert default_kinds(["seed-square", "rosenbrock-hessian-2"]) == ("gradient", "hessian")
 
 
 def test_large_problems_are_skipped_with_a_reason():
