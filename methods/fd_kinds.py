@@ -12,9 +12,11 @@ Used by :class:`~methods.finite_difference.FiniteDifference` for every scheme an
   first-derivative stencils off it, ``H_ij ~ sum_a sum_b w_a w_b f(x + s_a h_i e_i + s_b h_j e_j)
   / (h_i h_j)``; both have accuracy order p. Every point is evaluated once (one-sided stencils
   share ``f(x)`` and ``f(x + s h_i e_i)`` between the diagonal and the mixed entries). Only
-  ``i <= j`` is computed and mirrored, so the estimate is symmetric by construction. The default
-  step of variable i is the second derivative's, ``optimal_step(scheme, 2, p) max(1, |x_i|)``
-  (relative rule) for diagonal and mixed entries alike.
+  ``i <= j`` is computed and mirrored, so the estimate is symmetric by construction. Under
+  ``step_rule="relative"`` the default step of variable i is the second derivative's,
+  ``optimal_step(scheme, 2, p) max(1, |x_i|)``, for diagonal and mixed entries alike; under the
+  default ``"guarded"`` the relative step is searched from the values of f
+  (:mod:`methods.hessian_steps`, docs/theory.md#hessian-steps).
 
 ``f`` is evaluated one point at a time, except Hessians of a ``vectorized`` method: their points
 go to ``f`` in ``(m, n)`` batches of at most :data:`HESSIAN_CHUNK_BYTES` (or the memory budget of
@@ -24,6 +26,7 @@ same values bit for bit and the same ``nfev`` as one call per point.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -34,7 +37,9 @@ from .base import RawResult
 from .batching import batch_budget, evaluate_rows, max_batch_bytes
 from .counting import CountedFunction
 from .fornberg import float_stencil, optimal_step
+from .hessian_steps import choose_hessian
 from .sparsity import Pattern, color_columns, decompress, seeds
+from .step_rules import EPS, GUARDED, noise_level
 from .validation import representable_step
 
 if TYPE_CHECKING:
@@ -175,14 +180,49 @@ def fd_hessian(method: FiniteDifference, f: CountedFunction, x: np.ndarray, step
 
     Every distinct point is evaluated once, one call per point or, for a ``vectorized`` method,
     in batches within the memory budget (:func:`methods.batching.evaluate_rows`); both give the
-    same values bit for bit and the same ``nfev``.
+    same values bit for bit and the same ``nfev``. With ``step=None`` under the default
+    ``step_rule="guarded"`` the step is searched from the values of f
+    (:func:`methods.hessian_steps.choose_hessian`; every evaluation counted in ``nfev``).
+    """
+    if step is None and method.step_rule == GUARDED:
+        return _guarded_hessian(method, f, x)
+    h = default_steps(method, x, 2) if step is None else representable_step(x, step)
+    return RawResult(value=_hessian_at(method, f, x, h)[0], step=h)
+
+
+def _guarded_hessian(method: FiniteDifference, f: CountedFunction, x: np.ndarray) -> RawResult:
+    """The Hessian at the relative step :func:`~methods.hessian_steps.choose_hessian` picks."""
+    scale = np.maximum(1.0, np.abs(x))
+    t0 = optimal_step(method.scheme, 2, method.order)
+    level = noise_level(method.noise, f, x, vectorized=getattr(method, "vectorized", False))
+
+    def evaluate(t: float) -> tuple[np.ndarray, np.ndarray, float]:
+        h = representable_step(x, t * scale, default="guarded rule's")
+        value, spread, weight = _hessian_at(method, f, x, h)
+        with np.errstate(all="ignore"):
+            rounding = EPS * spread + level * weight
+        top = float(np.max(rounding)) if np.all(np.isfinite(rounding)) else math.inf
+        return h, value, top
+
+    trials, best = choose_hessian(evaluate, t0, method.order)
+    return RawResult(value=trials[best].value, step=trials[best].h)
+
+
+def _hessian_at(
+    method: FiniteDifference, f: CountedFunction, x: np.ndarray, h: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The Hessian at steps ``h``, ``sum |w f| / (h_i h_j)`` and ``sum |w| / (h_i h_j)``.
+
+    The last two, per entry, bound how much rounding (relative) and noise (absolute) in the
+    values of f move the entry.
     """
     n = x.size
-    h = default_steps(method, x, 2) if step is None else representable_step(x, step)
     off2, w2 = float_stencil(method.scheme, 2, method.order)
     off1, w1 = float_stencil(method.scheme, 1, method.order)
     points = _HessianPoints(x, h, off2, off1)
     value = np.empty((n, n))
+    spread = np.empty((n, n))
+    weight = np.empty((n, n))
     with np.errstate(all="ignore"):  # f's own floating-point warnings too (as before)
         if getattr(method, "vectorized", False):
             rows = partial(points.rows, x)
@@ -194,15 +234,25 @@ def fd_hessian(method: FiniteDifference, f: CountedFunction, x: np.ndarray, step
         diag = 0.0
         for t, w in enumerate(w2):
             diag = diag + w * y[points.diag[:, t]]
-        value[np.diag_indices(n)] = diag / np.array([hi**2 for hi in h])
+        h2 = np.array([hi**2 for hi in h])
+        value[np.diag_indices(n)] = diag / h2
+        spread[np.diag_indices(n)] = np.sum(np.abs(y[points.diag] * np.array(w2)), axis=1) / h2
+        weight[np.diag_indices(n)] = float(np.sum(np.abs(w2))) / h2
         ii, jj = points.upper
         total = np.zeros(ii.size)
+        absolute = np.zeros(ii.size)
         t = 0
         for wa in w1:
             for wb in w1:
                 total += wa * wb * y[points.mixed[:, t]]
+                absolute += abs(wa * wb) * np.abs(y[points.mixed[:, t]])
                 t += 1
-        mixed = total / (h[ii] * h[jj])
-        value[ii, jj] = mixed
-        value[jj, ii] = mixed
-    return RawResult(value=value, step=h)
+        hh = h[ii] * h[jj]
+        for out, entries in (
+            (value, total / hh),
+            (spread, absolute / hh),
+            (weight, float(np.sum(np.abs(w1))) ** 2 / hh),
+        ):
+            out[ii, jj] = entries
+            out[jj, ii] = entries
+    return value, spread, weight

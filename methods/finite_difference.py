@@ -98,8 +98,9 @@ class FiniteDifference(Method):
         :mod:`methods.step_rules`). ``"guarded"`` and
         the rules spend extra evaluations of ``f`` (counted in ``nfev``; in this process, in
         ``(m, n)`` batches when ``vectorized``, never sent to ``workers``) and choose gradient
-        steps only: ``jacobian``, ``hessian`` and ``derivative(deriv>1)`` take ``"guarded"`` as
-        ``"relative"`` and refuse the rules from the literature.
+        steps; ``hessian`` under ``"guarded"`` searches its relative step from f
+        (:mod:`methods.hessian_steps`); ``jacobian`` and ``derivative(deriv>1)`` take
+        ``"guarded"`` as ``"relative"``; all three refuse the rules from the literature.
     noise : float or "ecnoise", optional
         The noise level of f for the step rules: the standard deviation of the noise in a value
         of f (absolute, units of f), added to the rounding ``eps |f|``; ``"ecnoise"`` estimates

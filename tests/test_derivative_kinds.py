@@ -176,13 +176,16 @@ def test_fd_hessian_within_band_and_symmetric(scheme, order):
 
 
 def test_fd_hessian_nfev_and_default_step():
-    est = get_method("central").hessian(func_f, X)
+    # the a-priori step (step_rule="relative"); the default "guarded" searches it from f
+    # (tests/test_hessian_step_rule.py)
+    est = get_method("central", step_rule="relative").hessian(func_f, X)
     n = 3
     assert est.nfev == 1 + 2 * n + 4 * n * (n - 1) // 2
     h = optimal_step("central", 2, 2) * np.maximum(1.0, np.abs(X))
     np.testing.assert_allclose(est.step, h, rtol=1e-12)
     # forward: f(x) and f(x + h e_i) are shared by the diagonal and mixed stencils
-    assert get_method("forward").hessian(func_f, X).nfev == 1 + 2 * n + n * (n - 1) // 2
+    forward = get_method("forward", step_rule="relative")
+    assert forward.hessian(func_f, X).nfev == 1 + 2 * n + n * (n - 1) // 2
 
 
 def test_complex_step_hessian_within_band_and_symmetric():

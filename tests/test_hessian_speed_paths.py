@@ -205,12 +205,17 @@ class Batches:
 @pytest.mark.parametrize(("scheme", "order"), SCHEMES)
 @pytest.mark.parametrize("f", [*FUNCTIONS, f_asarray])
 def test_vectorized_fd_hessian_is_the_loop_bit_for_bit(scheme, order, f):
-    loop = get_method(scheme, order=order).hessian(f, X)
-    batched = Batches(f)
-    vec = get_method(scheme, order=order, vectorized=True).hessian(batched, X)
-    assert np.array_equal(vec.value, loop.value) and vec.nfev == loop.nfev
-    assert np.array_equal(vec.step, loop.step)
-    assert batched.shapes == [(loop.nfev, X.size)]  # every point in one call, here
+    # the a-priori step (one Hessian); the default step's search: each Hessian in one call
+    for rule in ("relative", "guarded"):
+        loop = get_method(scheme, order=order, step_rule=rule).hessian(f, X)
+        batched = Batches(f)
+        vec = get_method(scheme, order=order, step_rule=rule, vectorized=True).hessian(batched, X)
+        assert np.array_equal(vec.value, loop.value) and vec.nfev == loop.nfev
+        assert np.array_equal(vec.step, loop.step)
+        if rule == "relative":
+            assert batched.shapes == [(loop.nfev, X.size)]  # every point in one call, here
+        else:
+            assert sum(s[0] for s in batched.shapes) == loop.nfev
 
 
 @pytest.mark.parametrize("n", [1, 2, 10])
@@ -224,7 +229,8 @@ def test_vectorized_fd_hessian_in_chunks_and_with_given_steps(n):
         assert np.array_equal(vec.value, loop.value) and vec.nfev == loop.nfev
         assert sum(s[0] for s in batched.shapes) == loop.nfev
         assert max(s[0] for s in batched.shapes) <= 7
-    central = get_method("central", vectorized=True).hessian(rosen, x)
+    # the a-priori step: one Hessian's points (the default also searches its step)
+    central = get_method("central", step_rule="relative", vectorized=True).hessian(rosen, x)
     assert central.nfev == 1 + 2 * n + 4 * n * (n - 1) // 2  # as the loop counts it
     truth = scipy.optimize.rosen_hess(x) if n > 1 else np.zeros((1, 1))
     close_to(central.value, truth, rel=1e-6) if n > 1 else close_to(central.value, truth)

@@ -1,0 +1,130 @@
+"""The data-driven default step of FD Hessians (methods/hessian_steps.py, README issue 13)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from methods import get_method
+from methods.fornberg import optimal_step
+from methods.hessian_steps import MAX_ROUNDS, TOP, choose_hessian
+
+
+def _f(x):  # smooth, unit scale; works on (n,) and (m, n)
+    x = np.asarray(x, dtype=float)
+    return np.exp(x[..., 0]) * np.cos(x[..., 1]) + x[..., 0] * x[..., 1] ** 3
+
+
+def _true_hessian(x):
+    a, b = x
+    return np.array(
+        [
+            [np.exp(a) * np.cos(b), -np.exp(a) * np.sin(b) + 3 * b**2],
+            [-np.exp(a) * np.sin(b) + 3 * b**2, -np.exp(a) * np.cos(b) + 6 * a * b],
+        ]
+    )
+
+
+X = np.array([0.4, -0.7])
+CONFIGS = [("forward", 1), ("backward", 2), ("central", 2), ("central", 4), ("forward", 4)]
+
+
+@pytest.mark.parametrize(("scheme", "order"), CONFIGS)
+def test_error_within_theory_band(scheme, order):
+    # the error model's smallest error of a second derivative at unit scale is about
+    # eps^(p / (p + 2)); the rule may not be more than 30x above it
+    est = get_method(scheme, order=order).hessian(_f, X)
+    truth = _true_hessian(X)
+    err = np.max(np.abs(est.value - truth)) / np.max(np.abs(truth))
+    assert err <= 30 * np.finfo(float).eps ** (order / (order + 2))
+    # and it is no worse than 10x the a-priori step's error
+    apriori = get_method(scheme, order=order, step_rule="relative").hessian(_f, X)
+    err0 = np.max(np.abs(apriori.value - truth)) / np.max(np.abs(truth))
+    assert err <= 10 * max(err0, 1e-15)
+
+
+@pytest.mark.parametrize(("scheme", "order"), CONFIGS)
+def test_extra_evaluations_are_counted(scheme, order):
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return _f(x)
+
+    stencil = get_method(scheme, order=order).hessian(f, X, step=1e-3).nfev
+    calls.clear()
+    est = get_method(scheme, order=order).hessian(f, X)
+    assert est.nfev == len(calls)
+    # at least two Hessians (one round), at most two per round
+    assert 2 * stencil <= est.nfev <= 2 * MAX_ROUNDS * stencil
+
+
+def test_relative_and_absolute_keep_the_a_priori_step():
+    x = np.array([3.0, -0.2])
+    h = optimal_step("central", 2, 2)
+    rel = get_method("central", step_rule="relative").hessian(_f, x)
+    stencil = get_method("central").hessian(_f, x, step=1e-3).nfev
+    assert rel.nfev == stencil
+    assert np.allclose(rel.step, h * np.maximum(1.0, np.abs(x)), rtol=1e-6)
+    ab = get_method("central", step_rule="absolute").hessian(_f, x)
+    assert ab.nfev == stencil and np.allclose(ab.step, h, rtol=1e-6)
+
+
+def test_deterministic_and_vectorized_bit_identical():
+    runs = [get_method("forward", order=3).hessian(_f, X) for _ in range(2)]
+    vec = get_method("forward", order=3, vectorized=True).hessian(_f, X)
+    for other in (runs[1], vec):
+        assert np.array_equal(runs[0].value, other.value)
+        assert np.array_equal(runs[0].step, other.step)
+        assert runs[0].nfev == other.nfev
+
+
+def test_polynomial_goes_to_the_top_step():
+    # a quadratic: central(2) has no truncation error, so the largest step is best
+    est = get_method("central").hessian(lambda x: x[0] ** 2 + 3 * x[0] * x[1], [0.5, 0.5])
+    assert np.all(est.step >= TOP / 4)
+    assert np.allclose(est.value, [[2.0, 3.0], [3.0, 0.0]], atol=1e-12)
+
+
+def test_choose_hessian_non_finite_moves_down():
+    # non-finite above t = 1e-3: the search moves down until the estimates are finite
+    def evaluate(t):
+        v = np.array([[np.nan if t > 1e-3 else 1.0 + t * t]])
+        return np.array([t]), v, 1e-16 / t**2
+
+    trials, best = choose_hessian(evaluate, 0.05, 2)
+    assert trials[best].t <= 1e-3 and np.isfinite(trials[best].value).all()
+
+
+def test_bad_input_names_the_parameter():
+    with pytest.raises(ValueError, match="step_rule"):
+        get_method("central", step_rule="curtis-reid").hessian(_f, X)
+    with pytest.raises(ValueError, match="noise"):
+        get_method("central", step_rule="relative", noise=1e-3).hessian(_f, X)
+    with pytest.raises(ValueError, match="step"):
+        get_method("central").hessian(_f, X, step=-1.0)
+
+
+def _benchmark():
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "hessian_default_step.py"
+    spec = importlib.util.spec_from_file_location("hessian_default_step", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#: The configurations whose default step is within 10x of the best swept step at every point
+#: of the smooth Hessian problems (python benchmarks/hessian_default_step.py).
+MEETS = [("forward", p) for p in (1, 2, 3)] + [("backward", p) for p in (1, 2, 3, 4)]
+MEETS += [("central", p) for p in (2, 4, 6, 8)]
+
+
+@pytest.mark.parametrize(("scheme", "order"), MEETS)
+def test_default_within_10x_of_best_swept_step(scheme, order):
+    bench = _benchmark()
+    for name, f, x, truth in bench.cases():
+        row = bench.one_case(scheme, order, "guarded", f, x, truth)
+        assert row["ratio"] <= 10.0, (name, tuple(x), row)
