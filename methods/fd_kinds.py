@@ -18,9 +18,10 @@ Used by :class:`~methods.finite_difference.FiniteDifference` for every scheme an
   default ``"guarded"`` the relative step is searched from the values of f
   (:mod:`methods.hessian_steps`, docs/theory.md#hessian-steps).
 
-``f`` is evaluated one point at a time, except Hessians of a ``vectorized`` method: their points
-go to ``f`` in ``(m, n)`` batches of at most :data:`HESSIAN_CHUNK_BYTES` (or the memory budget of
-:mod:`methods.batching` if smaller), with the
+``f`` is evaluated one point at a time (in this process, or as the method's ``workers`` say for
+a Hessian or a k-th derivative: :mod:`methods.parallel`, same values), except Hessians of a
+``vectorized`` method: their points go to ``f`` in ``(m, n)`` batches of at most
+:data:`HESSIAN_CHUNK_BYTES` (or the memory budget of :mod:`methods.batching` if smaller), with the
 same values bit for bit and the same ``nfev`` as one call per point.
 """
 
@@ -38,6 +39,7 @@ from .batching import batch_budget, evaluate_rows, max_batch_bytes
 from .counting import CountedFunction
 from .fornberg import float_stencil, optimal_step
 from .hessian_steps import choose_hessian
+from .parallel import MapWrapper
 from .sparsity import Pattern, color_columns, decompress, seeds
 from .step_rules import EPS, GUARDED, noise_level
 from .validation import representable_step
@@ -93,7 +95,8 @@ def fd_derivative(
     """The ``deriv``-th derivative of a scalar function (``x`` of shape ``(1,)``)."""
     offsets, weights = float_stencil(method.scheme, deriv, method.order)
     h = default_steps(method, x, deriv) if step is None else representable_step(x, step)
-    values = np.array([float(f(x + s * h)) for s in offsets])
+    with MapWrapper(getattr(method, "workers", 1)) as map_:
+        values = np.array(f.each([x + s * h for s in offsets], map_), dtype=float)
     with np.errstate(all="ignore"):
         value = (values @ np.array(weights)) / h**deriv
     return RawResult(value=value, step=h)
@@ -229,7 +232,8 @@ def _hessian_at(
             with batch_budget(min(max_batch_bytes(), HESSIAN_CHUNK_BYTES)):
                 y = np.asarray(evaluate_rows(f, points.size, n, rows), dtype=float)
         else:
-            y = np.array(f.each(points.each(x)), dtype=float).reshape(points.size)
+            with MapWrapper(getattr(method, "workers", 1)) as map_:
+                y = np.array(f.each(points.each(x), map_), dtype=float).reshape(points.size)
         # the same operations, in the same order, as sum(w * f(...)) / h[i] ** 2 per entry
         diag = 0.0
         for t, w in enumerate(w2):

@@ -303,8 +303,9 @@ def choose(
     kind : {"gradient", "jacobian", "hessian", "derivative"}, default "gradient"
         What to differentiate: any other kind than the gradient is chosen by
         :func:`diffbench.chooser.kinds.choose_kind` (candidates: the methods declaring the kind;
-        ``target``, ``budget``, ``methods`` and ``reference`` apply; ``noise``, ``time_limit``
-        and ``workers`` do not) and returns a :class:`~diffbench.chooser.kinds.KindChoice`.
+        ``target``, ``budget``, ``methods``, ``reference``, ``noise``, ``time_limit``, ``workers``
+        and ``progress`` apply as for gradients; ``workers`` other than 1 is refused for a
+        Jacobian) and returns a :class:`~diffbench.chooser.kinds.KindChoice`.
     deriv : int, default 1
         Derivative order k for ``kind="derivative"``.
 
@@ -342,7 +343,10 @@ def choose(
     'get_method("dual").gradient(f, x)'
     """
     if kind != "gradient" or deriv != 1:
-        return _choose_kind(f, x, kind, deriv, target, budget, methods, reference)
+        return _choose_kind(
+            f, x, kind, deriv, target, budget, methods, reference,
+            {"noise": noise, "time_limit": time_limit, "workers": workers, "progress": progress},
+        )  # fmt: skip
     inp = _check_inputs(f, x, target, budget, noise, reference, methods, time_limit, workers)
     meter = Meter(inp.f, wrap=not inp.has_expr, progress=progress)
     try:
@@ -352,8 +356,9 @@ def choose(
 
 
 def _choose_kind(
-    f: Any, x: Any, kind: Any, deriv: Any, target: Any, budget: Any, methods: Any, reference: Any
-) -> KindChoice:
+    f: Any, x: Any, kind: Any, deriv: Any, target: Any, budget: Any, methods: Any, reference: Any,
+    options: dict[str, Any],
+) -> KindChoice:  # fmt: skip
     """:func:`choose` for a Jacobian, Hessian or k-th derivative (a Problem gives f and x)."""
     from ..problems import Problem
 
@@ -371,7 +376,7 @@ def _choose_kind(
     budget = None if budget is None else check_positive_int("budget", budget)
     return choose_kind(
         f, x, kind=kind, deriv=deriv, target=target, budget=budget, methods=methods,
-        reference=reference,
+        reference=reference, **options,
     )  # fmt: skip
 
 

@@ -23,7 +23,7 @@ Errors are :func:`diffbench.metrics.matrix_error` (relative) against the referen
 
 from __future__ import annotations
 
-import time
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,11 +34,16 @@ from methods import Method, method_class
 from methods.capabilities import Need, ReferenceGrade
 from methods.derivative_kinds import DERIVATIVE_KINDS, check_deriv
 from methods.functions import has_expression
+from methods.parallel import Workers, check_workers
 from methods.registry import available
 
 from ..measure import call_kind
 from ..metrics import matrix_error
-from . import kinds_text
+from . import kinds_text, running
+from .kinds_options import ScalarArgument, amplification, kind_noise_level, with_workers
+from .noise_model import check_noise
+from .probes import call_seconds
+from .running import FunctionExit, Meter, OutOfTime
 from .step_sweep import pick_in_window, widest_run
 
 __all__ = ["KIND_STEPS", "KindCandidate", "KindChoice", "check_kind", "choose_kind"]
@@ -91,6 +96,10 @@ class KindChoice:
     rejected: tuple[KindCandidate, ...]
     seconds: float
     notes: tuple[str, ...] = field(default=())
+    noise: float = float("nan")
+    noisy: bool = False
+    not_measured: tuple[str, ...] = field(default=())
+    time_limit: float = math.inf
 
     @property
     def recommended(self) -> KindCandidate | None:
@@ -145,7 +154,7 @@ def _call(method: Method, kind: str, f: Callable, x: np.ndarray, deriv: int, ste
     f (written for arrays) as an array of one."""
     g = f
     if kind == "derivative" and not has_expression(f):
-        g = lambda v: f(np.atleast_1d(np.asarray(v, dtype=float)))  # noqa: E731
+        g = ScalarArgument(f)
     return call_kind(method, kind, g, x, step, deriv)
 
 
@@ -206,39 +215,74 @@ def _dense(value: Any) -> Any:
 
 
 def _timed(method: Method, kind: str, f: Callable, x: np.ndarray, deriv: int, step: Any) -> tuple:
-    start = time.perf_counter()
+    start = running.clock()
     est = _call(method, kind, f, x, deriv, step)
-    return est, time.perf_counter() - start
+    return est, running.clock() - start
 
 
-def _measure(cls: type[Method], settings: dict, pos: int, ctx: dict[str, Any]) -> KindCandidate:
-    """Run one configuration (over the step grid for a step method) against the reference."""
-    method = cls(**settings)
-    kind, f, x, deriv, ref = ctx["kind"], ctx["f"], ctx["x"], ctx["deriv"], ctx["ref"]
-    base = {"label": method.label, "grade": int(cls.reference), "order": pos}
-
-    def error(est: Any) -> float:
-        rel = matrix_error(_dense(est.value), ref)[1]
-        return rel if np.isfinite(rel) else np.inf
-
-    try:
-        est, seconds = _timed(method, kind, f, x, deriv, None)
-    except Exception as exc:  # noqa: BLE001 - reported as a rejected candidate
-        return KindCandidate(**base, code="", why=kinds_text.failure(exc))
-    best_est, best_err, step = est, error(est), None
-    if method.kind == "step":
-        scale = np.maximum(1.0, np.abs(x))
-        errs, ests = [], []
-        for t in KIND_STEPS:
+def _sweep(method: Method, ctx: dict[str, Any], error: Callable) -> tuple[list, np.ndarray]:
+    """Estimates and errors over :data:`KIND_STEPS` (inf where a call failed or time ran out)."""
+    kind, f, x, deriv = ctx["kind"], ctx["f"], ctx["x"], ctx["deriv"]
+    scale = np.maximum(1.0, np.abs(x))
+    scale = scale[0] if kind == "derivative" else scale
+    errs, ests = [], []
+    for t in KIND_STEPS:
+        e = None
+        if ests and ests[-1] is _STOPPED:
+            e = _STOPPED
+        else:
             try:
                 e = _call(
                     method, kind, f, x, deriv, t * (scale[0] if kind == "derivative" else scale)
                 )
+            except OutOfTime:
+                e = _STOPPED  # the steps left are not measured
             except Exception:  # noqa: BLE001 - a step lost in x + h, say
                 e = None
-            ests.append(e)
-            errs.append(np.inf if e is None else error(e))
-        errs = np.array(errs)
+        ests.append(e)
+        errs.append(np.inf if e is None or e is _STOPPED else error(e))
+    return [None if e is _STOPPED else e for e in ests], np.array(errs)
+
+
+_STOPPED = object()
+
+
+def _noise_error(method: Method, ctx: dict[str, Any]) -> Callable[[Any], float]:
+    """The error of an estimate: measured, and on a noisy f for a noise-linear method combined
+    with the noise floor ``eps_f a(h) / |ref|`` at its step (``a ~ h^-k``)."""
+    kind, x, deriv, ref = ctx["kind"], ctx["x"], ctx["deriv"], ctx["ref"]
+    scale = float(np.max(np.abs(ref))) or 1.0
+    m = None if ref.ndim < 2 or kind != "jacobian" else ref.shape[0]
+
+    def error(est: Any) -> float:
+        rel = matrix_error(_dense(est.value), ref)[1]
+        rel = rel if np.isfinite(rel) else np.inf
+        if not ctx["noisy"] or not type(method).noise_linear or est.step is None:
+            return rel
+        step = np.asarray(est.step, dtype=float)
+        call = lambda g, h: _call(method, kind, g, x, deriv, h)  # noqa: E731
+        amp = amplification(call, m, step if kind != "derivative" else float(step.reshape(-1)[0]))
+        floor = ctx["eps_f"] * amp / scale
+        return float(np.hypot(rel, floor)) if np.isfinite(floor) else np.inf
+
+    return error
+
+
+def _measure(cls: type[Method], settings: dict, pos: int, ctx: dict[str, Any]) -> KindCandidate:
+    """Run one configuration (over the step grid for a step method) against the reference."""
+    method = cls(**with_workers(cls, settings, ctx["workers"]))
+    kind, f, x, deriv = ctx["kind"], ctx["f"], ctx["x"], ctx["deriv"]
+    base = {"label": cls(**settings).label, "grade": int(cls.reference), "order": pos}
+    error = _noise_error(method, ctx)
+    try:
+        est, seconds = _timed(method, kind, f, x, deriv, None)
+    except OutOfTime:
+        return KindCandidate(**base, code="", why=kinds_text.SKIPPED_FOR_TIME)
+    except Exception as exc:  # noqa: BLE001 - reported as a rejected candidate
+        return KindCandidate(**base, code="", why=kinds_text.failure(exc))
+    best_est, best_err, step = est, error(est), None
+    if method.kind == "step":
+        ests, errs = _sweep(method, ctx, error)
         b = int(np.argmin(errs))
         if np.isfinite(errs[b]) and errs[b] < best_err:
             lo, hi = widest_run(errs, 10 * errs[b])
@@ -248,7 +292,7 @@ def _measure(cls: type[Method], settings: dict, pos: int, ctx: dict[str, Any]) -
         return KindCandidate(**base, code="", why=kinds_text.NON_FINITE)
     return KindCandidate(
         **base,
-        code=kinds_text.code(method, kind, deriv, step),
+        code=kinds_text.code(cls(**settings), kind, deriv, step),
         step=step,
         error=float(best_err),
         nfev=int(best_est.nfev),
@@ -271,6 +315,10 @@ def choose_kind(
     budget: int | None = None,
     methods: Sequence[str] | None = None,
     reference: Any = None,
+    noise: float | str = "auto",
+    time_limit: float | None = None,
+    workers: Workers = 1,
+    progress: bool = False,
 ) -> KindChoice:
     """Measure every method that declares ``kind`` on ``f`` at ``x`` and rank them.
 
@@ -291,6 +339,21 @@ def choose_kind(
         Only these registered methods (the reference uses every applicable graded method).
     reference : array_like, optional
         The known exact value (shape of the estimate).
+    noise : "auto" or float, default "auto"
+        Standard deviation of the noise in ``f`` (absolute; 0: noise-free; "auto": ECnoise,
+        the noisiest component of a vector ``f``). On a noisy ``f`` a noise-linear method's
+        error at step ``h`` includes the noise floor ``eps_f a(h) / |ref|``, ``a ~ h^-k``
+        (:mod:`diffbench.chooser.kinds_options`).
+    time_limit : float or None, default None
+        Seconds of evaluations of ``f`` to plan for (None: no limit): the evaluations it buys
+        at the measured cost of one call; candidates not measured when they are spent are
+        listed (``why``: not measured), never ranked.
+    workers : int or map-like callable, default 1
+        Given to the candidates with a ``workers`` setting (finite-difference Hessians and k-th
+        derivatives evaluate their points through it, same values); not for ``kind="jacobian"``
+        (its evaluations are one point at a time), which refuses ``workers`` other than 1.
+    progress : bool, default False
+        Say on stderr what is measured once a run is long.
 
     Returns
     -------
@@ -305,33 +368,67 @@ def choose_kind(
     >>> choice.recommended.label, choice.recommended.nfev
     ('hyper-dual', 2)
     """
-    from methods.validation import check_point
+    from methods.validation import check_point, check_positive_real
 
-    start = time.perf_counter()
     kind = check_kind(kind)
     deriv = check_deriv(deriv)
     if kind != "derivative" and deriv != 1:
         raise ValueError(f"`--deriv` applies to --kind derivative only, got --kind {kind}.")
+    given = check_noise(noise)
+    limit = math.inf if time_limit is None else check_positive_real("time_limit", time_limit)
+    workers = check_workers(workers)
+    if kind == "jacobian" and workers != 1:
+        raise ValueError(
+            "`--workers` (workers=) does not apply to --kind jacobian: Jacobians evaluate f one "
+            "point at a time in this process; leave it at 1."
+        )
     x = check_point(x)
-    y = _f_value(f, x)
+    meter = Meter(f, wrap=not has_expression(f), progress=progress)
+    try:
+        return _choose_kind(f, x, kind, deriv, target, budget, methods, reference, given,
+                            limit, workers, meter)  # fmt: skip
+    except FunctionExit as exc:
+        raise ValueError(f"f exited at or near x = {x.tolist()}: {exc.__cause__!r}") from None
+
+
+def _choose_kind(
+    f: Callable, x: np.ndarray, kind: str, deriv: int, target: float, budget: int | None,
+    methods: Any, reference: Any, given: float | None, limit: float, workers: Any, meter: Meter,
+) -> KindChoice:  # fmt: skip
+    """:func:`choose_kind` on checked options, ``f`` counted by ``meter``."""
+    y = _f_value(meter.f, x)
     _check_shape(kind, y, x.size)
+    seconds = call_seconds(meter.f, x)
+    if seconds > 0 and math.isfinite(limit):
+        meter.allow((limit - meter.elapsed()) / seconds)
+    level = kind_noise_level(meter.f, x, y, given, meter.remaining)
+    f = meter.f
     configs = _configurations(kind, deriv, has_expression(f))
-    if reference is not None:
-        ref, basis, spread = np.asarray(reference, dtype=float), "given", float("nan")
-    elif (exact := _exact(f, kind, x, deriv)) is not None:
-        ref, basis, spread = exact, "exact (formula)", 0.0
-    else:
-        ref, basis, spread = _graded_reference(f, kind, x, deriv, configs)
-    ctx = {"kind": kind, "f": f, "x": x, "deriv": deriv, "ref": ref, "target": target}
+    try:
+        if reference is not None:
+            ref, basis, spread = np.asarray(reference, dtype=float), "given", float("nan")
+        elif (exact := _exact(f, kind, x, deriv)) is not None:
+            ref, basis, spread = exact, "exact (formula)", 0.0
+        else:
+            ref, basis, spread = _graded_reference(f, kind, x, deriv, configs)
+    except OutOfTime:
+        raise ValueError(kinds_text.no_time_for_reference(kind, limit)) from None
+    ctx = {"kind": kind, "f": f, "x": x, "deriv": deriv, "ref": ref, "target": target,
+           "workers": workers, "noisy": level.noisy, "eps_f": level.eps_f}  # fmt: skip
     only = None if methods is None else set(methods)
     ranked, rejected = [], []
     for cls, settings, pos in configs:
         if only is not None and cls.name not in only:
             continue
+        meter.stage(f"{cls.name} ({kind})")
         c = _measure(cls, settings, pos, ctx)
         if c.why == "" and budget is not None and c.nfev > budget:
             c = KindCandidate(**{**c.__dict__, "why": kinds_text.over_budget(c.nfev, budget)})
         (rejected if c.why else ranked).append(c)
+    not_measured = [c.label for c in rejected if c.why == kinds_text.SKIPPED_FOR_TIME]
+    notes = [kinds_text.noise_note(level)]
+    if not_measured:
+        notes.append(kinds_text.time_note(limit, seconds, not_measured))
     return KindChoice(
         kind=kind,
         deriv=deriv,
@@ -340,5 +437,10 @@ def choose_kind(
         uncertainty=spread,
         ranking=tuple(sorted(ranked, key=_key)),
         rejected=tuple(rejected),
-        seconds=time.perf_counter() - start,
+        seconds=meter.elapsed(),
+        notes=tuple(notes),
+        noise=level.eps_f,
+        noisy=level.noisy,
+        not_measured=tuple(not_measured),
+        time_limit=limit,
     )

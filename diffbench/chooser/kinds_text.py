@@ -9,10 +9,53 @@ if TYPE_CHECKING:
     from methods import Method
 
     from .kinds import KindChoice
+    from .noise_model import NoiseLevel
 
-__all__ = ["NON_FINITE", "as_dict", "code", "failure", "over_budget", "report", "what"]
+__all__ = [
+    "NON_FINITE",
+    "SKIPPED_FOR_TIME",
+    "as_dict",
+    "code",
+    "failure",
+    "no_time_for_reference",
+    "noise_note",
+    "over_budget",
+    "report",
+    "time_note",
+    "what",
+]
 
 NON_FINITE = "non-finite estimate at every step"
+SKIPPED_FOR_TIME = "not measured: the time limit (--time-limit) was spent"
+
+
+def no_time_for_reference(kind: str, limit: float) -> str:
+    """The one line when the time limit runs out before a reference is computed."""
+    return (
+        f"the time limit (`--time-limit` {limit:g} s) ran out before a reference {kind} of f "
+        "was computed; raise --time-limit."
+    )
+
+
+def noise_note(level: NoiseLevel) -> str:
+    """What noise level of f the errors assume, and where it comes from."""
+    source = {
+        "GIVEN": "given (--noise)",
+        "DECLARED_FREE": "declared noise-free (--noise 0): rounding only",
+        "ECNOISE": "estimated by ECnoise (--noise auto)",
+        "ECNOISE_FAILED": "ECnoise found no noise (--noise auto): rounding only",
+        "SKIPPED_FOR_TIME": "not estimated (time limit): rounding only",
+    }[level.origin.name]
+    kind = "noisy: errors include the noise floor" if level.noisy else "not noisy"
+    return f"noise of f: {level.eps_f:.1e} ({source}; {kind})"
+
+
+def time_note(limit: float, seconds: float, skipped: list[str]) -> str:
+    """Which candidates the time limit left unmeasured."""
+    return (
+        f"time limit {limit:g} s (--time-limit) at {seconds * 1e3:.3g} ms per call of f: not "
+        f"measured, so not ranked: {', '.join(skipped)}"
+    )
 
 
 def failure(exc: BaseException) -> str:
@@ -88,6 +131,9 @@ def report(choice: KindChoice, top: int | None = 15) -> str:
         lines.append("")
         lines.append("not usable here:")
         lines += [f"  {c.label}: {c.why}" for c in choice.rejected]
+    if choice.notes:
+        lines.append("")
+        lines += [f"note: {n}" for n in choice.notes]
     return "\n".join(lines)
 
 
@@ -110,4 +156,9 @@ def as_dict(choice: KindChoice) -> dict[str, Any]:
         "rejected": [row(c) for c in choice.rejected],
         "code": choice.code,
         "seconds": choice.seconds,
+        "noise": choice.noise,
+        "noisy": choice.noisy,
+        "not_measured": list(choice.not_measured),
+        "time_limit": None if math.isinf(choice.time_limit) else choice.time_limit,
+        "notes": list(choice.notes),
     }

@@ -148,6 +148,8 @@ class _Metered:
         self._meter = meter
 
     def __getattr__(self, name: str) -> Any:
+        if name in ("_f", "_meter"):  # not set yet (unpickling in a worker process)
+            raise AttributeError(name)
         return getattr(self._f, name)
 
     def __call__(self, x: Any) -> Any:
