@@ -57,7 +57,7 @@ def cs_jacobian(
     seed = seeds(colors, h)
 
     def value(z: np.ndarray) -> np.ndarray:
-        return np.asarray(cs._evaluate_complex(f, z, f.method), dtype=complex)
+        return np.asarray(cs.evaluate_complex(f, z, f.method), dtype=complex)
 
     f0 = value(x.astype(complex))
     with np.errstate(all="ignore"):

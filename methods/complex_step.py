@@ -56,7 +56,7 @@ def _not_complex(method: str, x: Any, what: str, detail: str) -> ComplexArgument
     )
 
 
-def _evaluate_complex(call: Callable[[np.ndarray], Any], z: np.ndarray, method: str) -> Any:
+def evaluate_complex(call: Callable[[np.ndarray], Any], z: np.ndarray, method: str) -> Any:
     """Call ``call(z)`` for a complex ``z``; raise :class:`ComplexArgumentError` on misuse."""
     try:
         with warnings.catch_warnings():
@@ -196,7 +196,7 @@ class ComplexStep(Method):
 
 
 def _complex_value(f: CountedFunction, z: np.ndarray) -> complex:
-    y = _evaluate_complex(f, z, f.method)
+    y = evaluate_complex(f, z, f.method)
     return complex(np.asarray(getattr(y, "value", y)).reshape(()))
 
 
@@ -235,7 +235,7 @@ class _ComplexBatch:
         self.f = f
 
     def batch(self, z: np.ndarray) -> np.ndarray:
-        return np.asarray(_evaluate_complex(self.f.batch, z, self.f.method))
+        return np.asarray(evaluate_complex(self.f.batch, z, self.f.method))
 
 
 def _real_value(f0: complex, x: np.ndarray, method: str) -> bool:
@@ -416,7 +416,7 @@ def check_analytic(
             z[i] += 1j * h
             try:
                 with np.errstate(all="ignore"):
-                    y = _evaluate_complex(call, z, "check_analytic")
+                    y = evaluate_complex(call, z, "check_analytic")
             except ComplexArgumentError as exc:
                 accepts = False
                 reasons.append(f"coordinate {i}: {exc}")

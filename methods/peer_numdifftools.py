@@ -28,11 +28,24 @@ import numpy as np
 
 from .base import Method, RawResult
 from .capabilities import Family, ReferenceGrade
+from .complex_step import evaluate_complex
 from .counting import CountedFunction, FunctionEvaluationError, on_copies
 from .registry import register
 from .sparsity import restrict_to_pattern
 
 __all__ = ["Numdifftools", "NumdifftoolsComplex"]
+
+
+def _complex_checked(fun: Any, method: str) -> Any:
+    """``fun`` for numdifftools' complex steps: on a complex argument, a ``ComplexWarning``
+    inside ``fun`` or a real value out of it raises
+    :class:`~methods.complex_step.ComplexArgumentError` (as the ``complex-step`` method does),
+    where numdifftools would take 0 as the imaginary part and return a wrong derivative."""
+
+    def call(z: Any) -> Any:
+        return evaluate_complex(fun, z, method) if np.iscomplexobj(z) else fun(z)
+
+    return call
 
 
 class _NumdifftoolsGradient(Method):
@@ -63,6 +76,8 @@ class _NumdifftoolsGradient(Method):
             options["step"] = self._step_generator(nd, step)
         # numdifftools evaluates f(x) on the array it builds every other point from: f gets a
         # copy, so an f that changes its argument cannot move the later points
+        if "complex" in self.needs:  # a real f would give a confident wrong value: an error
+            fun = _complex_checked(fun, self.label)
         estimator = getattr(nd, what)(on_copies(fun), **options)
         if self.steps_along_x:
             self._check_steps(estimator, np.reshape(x, -1), step, options.get("n", 1))

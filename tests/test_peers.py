@@ -113,6 +113,25 @@ def test_numdifftools_accuracy_and_error_estimate(problem, name, band):
     assert est.nfev == f.count == (1 + 30 * 3 if name == "numdifftools" else 1 + 3)
 
 
+def test_numdifftools_complex_refuses_an_f_that_drops_the_imaginary_part():
+    # numdifftools alone returns 0 for the x0 entries (a ComplexWarning only): a wrong number
+    needs("numdifftools")
+    from methods.complex_step import ComplexArgumentError
+
+    def f(x):
+        return float(np.exp(x[0])) * np.sin(x[1])
+
+    method = get_method("numdifftools-complex")
+    for call in (method.gradient, method.hessian):
+        with pytest.raises(ComplexArgumentError, match="ComplexWarning.*Casting complex"):
+            call(f, [0.7, 1.3])
+    with pytest.raises(ComplexArgumentError, match="returned the real value"):
+        method.gradient(lambda x: 1.0, [0.7, 1.3])
+    exact = [np.exp(0.7) * np.sin(1.3), np.exp(0.7) * np.cos(1.3)]
+    got = method.gradient(lambda x: np.exp(x[0]) * np.sin(x[1]), [0.7, 1.3]).value
+    np.testing.assert_allclose(got, exact, rtol=1e-14)
+
+
 def test_numdifftools_step_is_the_largest_of_its_halving_sequence():
     needs("numdifftools")
     expr, point = SMOOTH["sinexp"]
