@@ -27,7 +27,6 @@ same values bit for bit and the same ``nfev`` as one call per point.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -199,13 +198,11 @@ def _guarded_hessian(method: FiniteDifference, f: CountedFunction, x: np.ndarray
     t0 = optimal_step(method.scheme, 2, method.order)
     level = noise_level(method.noise, f, x, vectorized=getattr(method, "vectorized", False))
 
-    def evaluate(t: float) -> tuple[np.ndarray, np.ndarray, float]:
+    def evaluate(t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         h = representable_step(x, t * scale, default="guarded rule's")
         value, spread, weight = _hessian_at(method, f, x, h)
         with np.errstate(all="ignore"):
-            rounding = EPS * spread + level * weight
-        top = float(np.max(rounding)) if np.all(np.isfinite(rounding)) else math.inf
-        return h, value, top
+            return h, value, EPS * spread + level * weight
 
     trials, best = choose_hessian(evaluate, t0, method.order)
     return RawResult(value=trials[best].value, step=trials[best].h)
@@ -214,10 +211,13 @@ def _guarded_hessian(method: FiniteDifference, f: CountedFunction, x: np.ndarray
 def _hessian_at(
     method: FiniteDifference, f: CountedFunction, x: np.ndarray, h: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The Hessian at steps ``h``, ``sum |w f| / (h_i h_j)`` and ``sum |w| / (h_i h_j)``.
+    """The Hessian at steps ``h``, ``sqrt(sum (w f)^2) / (h_i h_j)`` and ``sqrt(sum w^2) / (h_i
+    h_j)``.
 
-    The last two, per entry, bound how much rounding (relative) and noise (absolute) in the
-    values of f move the entry.
+    The last two, per entry, are the size (one standard deviation) of how much rounding
+    (relative) and noise (absolute) in the values of f move the entry, for errors of the values
+    that are independent of each other: they add in quadrature, not in absolute value
+    (docs/theory.md#hessian-steps).
     """
     n = x.size
     off2, w2 = float_stencil(method.scheme, 2, method.order)
@@ -240,22 +240,22 @@ def _hessian_at(
             diag = diag + w * y[points.diag[:, t]]
         h2 = np.array([hi**2 for hi in h])
         value[np.diag_indices(n)] = diag / h2
-        spread[np.diag_indices(n)] = np.sum(np.abs(y[points.diag] * np.array(w2)), axis=1) / h2
-        weight[np.diag_indices(n)] = float(np.sum(np.abs(w2))) / h2
+        spread[np.diag_indices(n)] = np.hypot.reduce(y[points.diag] * np.array(w2), axis=1) / h2
+        weight[np.diag_indices(n)] = float(np.hypot.reduce(w2)) / h2
         ii, jj = points.upper
         total = np.zeros(ii.size)
-        absolute = np.zeros(ii.size)
+        quadrature = np.zeros(ii.size)
         t = 0
         for wa in w1:
             for wb in w1:
                 total += wa * wb * y[points.mixed[:, t]]
-                absolute += abs(wa * wb) * np.abs(y[points.mixed[:, t]])
+                quadrature = np.hypot(quadrature, wa * wb * y[points.mixed[:, t]])
                 t += 1
         hh = h[ii] * h[jj]
         for out, entries in (
             (value, total / hh),
-            (spread, absolute / hh),
-            (weight, float(np.sum(np.abs(w1))) ** 2 / hh),
+            (spread, quadrature / hh),
+            (weight, float(np.hypot.reduce(w1)) ** 2 / hh),
         ):
             out[ii, jj] = entries
             out[jj, ii] = entries

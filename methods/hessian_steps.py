@@ -8,16 +8,26 @@ rounding, in the manner of Curtis & Reid (1974), on whole Hessians at relative s
 ``h_i = t max(1, |x_i|)``:
 
 1. At the relative step ``t`` (first the a-priori one) the Hessian is estimated at ``t`` and
-   ``2t``. Their largest entry difference, divided by ``2^p - 1``, estimates the truncation
-   error ``T(t)`` of the estimate at ``t`` (the leading term ``C h^p``); the rounding error
-   ``R(t)`` is the largest over entries of ``eps sum |w f| / (h_i h_j) + noise sum |w| / (h_i
-   h_j)`` from the values of f the stencil used.
-2. The error model ``T (s/t)^p + R (t/s)^2`` is smallest at ``s = t (2 R / (p T))^(1/(p+2))``;
-   the next ``t`` is that (moved by at most 100x, and kept within ``[t0 / 10^4, 0.1]``). A
-   non-finite difference moves ``t`` down 10x. Stop when the move is less than 2x, or after
-   :data:`MAX_ROUNDS` rounds.
-3. The result is the estimate, among all evaluated (at ``t`` with error ``T + R``, at ``2t``
-   with ``2^p T + R / 4``), with the smallest estimated error: no Hessian is evaluated again.
+   ``2t``. Entry by entry, their difference divided by ``2^p - 1`` estimates the truncation
+   error ``T`` of the estimate at ``t`` (the leading term ``C h^p``), and its part above
+   :data:`_SIGNIFICANT` times the two rounding errors the truncation that rounding cannot
+   explain. The rounding error of an entry is ``eps sqrt(sum (w f)^2) / (h_i h_j)`` (plus
+   ``noise sqrt(sum w^2) / (h_i h_j)``) from the values of f its stencil used: rounding errors
+   of different values are independent, so they add in quadrature, not in absolute value.
+2. Entry by entry, the error at ``s = v t`` is modelled as ``T v^p + A / v^2 + B``: rounding
+   ``A / v^2`` from values of f of the size of ``f(x)``, and ``B`` from values that grow like
+   ``h^2`` (a quadratic far from its minimum, as along the mean of a log-likelihood), fitted to
+   the rounding errors at ``t`` and ``2t``. The next ``t`` minimizes the largest entry error of
+   the model (moved by at most 100x, kept within ``[t0 / 10^4, 0.1]``); with no truncation above
+   rounding it moves 100x up. A non-finite estimate moves ``t`` down 10x. Stop when the move is
+   less than 1.5x, or after :data:`MAX_ROUNDS` rounds.
+3. When the search stopped early and the model expects the Hessian at the balance it stopped
+   near to have at most half the smallest error estimated so far, that Hessian is evaluated too
+   (a move below 1.5x is up to ``1.5^p`` in truncation: 11x at p = 6).
+4. The result is the estimate, among all evaluated, with the smallest estimated error: the
+   model with the whole difference as truncation (at ``t``: the difference over ``2^p - 1`` plus
+   the rounding; at ``2t``: ``2^p`` times that plus the rounding there). No Hessian is evaluated
+   twice, and there are at most ``2 MAX_ROUNDS`` of them.
 
 Every evaluation goes through the counted function (it is in ``nfev``), through the same path
 as the stencil (batches for a ``vectorized`` method), so values do not depend on the path.
@@ -55,6 +65,13 @@ _SIGNIFICANT = 4.0
 #: Ratio of the two steps of a round.
 _Q = 2.0
 
+#: Points per factor 2 of the grid on which the error model is minimized.
+_GRID = 16
+
+#: The search evaluates one Hessian more, at the balance it settled near, when the error model
+#: expects that to divide the smallest estimated error so far by at least this much.
+_FINER_GAIN = 2.0
+
 
 @dataclass(frozen=True)
 class HessianTrial:
@@ -67,12 +84,41 @@ class HessianTrial:
 
 
 #: ``evaluate(t) -> (h, value, rounding)``: the Hessian at relative step t, the steps used and
-#: the largest rounding error of its entries (absolute, units of the Hessian).
-Evaluate = Callable[[float], tuple[np.ndarray, np.ndarray, float]]
+#: the rounding error of each entry (absolute, units of the Hessian; a float: every entry).
+Evaluate = Callable[[float], tuple[np.ndarray, np.ndarray, "np.ndarray | float"]]
 
 
-def _largest(a: np.ndarray) -> float:
-    return float(np.max(a)) if a.size else 0.0
+class _Model:
+    """Entry by entry error of the Hessian at ``s = v t``, from a round at ``t`` and ``2t``.
+
+    Truncation is ``T v^p``; rounding ``A / v^2 + B``, with ``A`` and ``B`` fitted to the
+    rounding estimates ``r1`` at ``t`` and ``r2`` at ``2t`` (``A``: values of f of about the size
+    of ``f(x)``; ``B``: values that grow like ``h^2``, as a quadratic far from its minimum).
+    """
+
+    def __init__(self, trunc: np.ndarray, r1: np.ndarray, r2: np.ndarray, order: int) -> None:
+        self.a = np.maximum((r1 - r2) * (_Q**2 / (_Q**2 - 1.0)), 0.0).ravel()[:, None]
+        self.b = np.maximum(r1.ravel()[:, None] - self.a, 0.0)
+        self.trunc = np.ravel(trunc)[:, None]
+        self.order = order
+
+    def error(self, v: np.ndarray, trunc: np.ndarray | None = None) -> np.ndarray:
+        """The largest modelled entry error at each move ``v`` (``trunc``: another ``T``)."""
+        c = self.trunc if trunc is None else np.ravel(trunc)[:, None]
+        with np.errstate(all="ignore"):
+            return np.max(c * v**self.order + self.a / v**2 + self.b, axis=0, initial=0.0)
+
+    def balance(self, low: float, high: float) -> float:
+        """The move in ``[low, high]`` of smallest modelled error (ties: the larger move).
+
+        Minimized on a grid of :data:`_GRID` moves per factor 2.
+        """
+        if not np.any(self.trunc > 0):  # no truncation above rounding: as large as allowed
+            return high
+        lo, hi = math.log2(low), math.log2(high)
+        v = 2.0 ** np.linspace(lo, hi, max(2, int(round((hi - lo) * _GRID)) + 1))
+        e = self.error(v)
+        return float(v[np.flatnonzero(e == np.min(e))[-1]])
 
 
 def choose_hessian(evaluate: Evaluate, t0: float, order: int) -> tuple[list[HessianTrial], int]:
@@ -108,30 +154,38 @@ def choose_hessian(evaluate: Evaluate, t0: float, order: int) -> tuple[list[Hess
     for _ in range(MAX_ROUNDS):
         h1, v1, r1 = evaluate(t)
         h2, v2, r2 = evaluate(_Q * t)
-        with np.errstate(all="ignore"):
-            # the change bounds the truncation error from above (the error estimate); only its
-            # part that rounding cannot explain shows truncation (the move)
-            raw = _largest(np.abs(v2 - v1)) / (_Q**order - 1.0)
-            seen = _largest(np.maximum(np.abs(v2 - v1) - _SIGNIFICANT * (r1 + r2), 0.0))
-            trunc = seen / (_Q**order - 1.0)
-        finite = bool(np.all(np.isfinite(v1)) and np.all(np.isfinite(v2)))
-        if not finite or not math.isfinite(trunc):
+        r1, r2 = (
+            np.broadcast_to(np.asarray(r, float), np.shape(v)) for r, v in ((r1, v1), (r2, v2))
+        )
+        finite = all(bool(np.all(np.isfinite(a))) for a in (v1, v2, r1, r2))
+        if not finite:
             e1 = math.inf if not np.all(np.isfinite(v1)) else math.nan
             trials += [HessianTrial(t, h1, v1, e1), HessianTrial(_Q * t, h2, v2, math.inf)]
             new = max(t / 10.0, bottom)
         else:
+            with np.errstate(all="ignore"):
+                # the change bounds the truncation error from above (the error estimate); only
+                # its part that rounding cannot explain shows truncation (the move)
+                change = np.abs(v2 - v1)
+                raw = change / (_Q**order - 1.0)
+                trunc = np.maximum(change - _SIGNIFICANT * (r1 + r2), 0.0) / (_Q**order - 1.0)
+            model = _Model(trunc, r1, r2, order)
             trials += [
-                HessianTrial(t, h1, v1, raw + r1),
-                HessianTrial(_Q * t, h2, v2, raw * _Q**order + r2),
+                HessianTrial(t, h1, v1, float(model.error(np.array([1.0]), raw)[0])),
+                HessianTrial(_Q * t, h2, v2, float(model.error(np.array([_Q]), raw)[0])),
             ]
-            if trunc > 0 and r1 > 0:
-                move = (2.0 * r1 / (order * trunc)) ** (1.0 / (order + 2))
-            else:  # no truncation above rounding: larger; no rounding: smaller
-                move = _MAX_MOVE if trunc == 0 else 1.0 / _MAX_MOVE
-            new = min(max(t * min(max(move, 1.0 / _MAX_MOVE), _MAX_MOVE), bottom), top / _Q)
+            low = max(1.0 / _MAX_MOVE, bottom / t)
+            high = max(min(_MAX_MOVE, top / _Q / t), low)
+            new = t * model.balance(low, high)
         if not 1.0 / _SETTLED < new / t < _SETTLED and new != t:
             t = new
             continue
+        if finite and new != t and len(trials) < 2 * MAX_ROUNDS:
+            expected = float(model.error(np.array([new / t]), raw)[0])
+            if expected * _FINER_GAIN < min(tr.error for tr in trials if not math.isnan(tr.error)):
+                h3, v3, _ = evaluate(new)
+                expected = expected if np.all(np.isfinite(v3)) else math.inf
+                trials.append(HessianTrial(new, h3, v3, expected))
         break
     errors = np.array([tr.error for tr in trials])
     usable = np.where(np.isnan(errors), np.inf, errors)

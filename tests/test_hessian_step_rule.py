@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from methods import get_method
-from methods.fornberg import optimal_step
+from methods.counting import CountedFunction
+from methods.fd_kinds import _hessian_at
+from methods.fornberg import float_stencil, optimal_step
 from methods.hessian_steps import MAX_ROUNDS, TOP, choose_hessian
 
 
@@ -99,6 +102,48 @@ def test_choose_hessian_non_finite_moves_down():
     assert trials[best].t <= 1e-3 and np.isfinite(trials[best].value).all()
 
 
+def test_rounding_of_an_entry_adds_in_quadrature():
+    # the rounding estimate of an entry is sqrt(sum (w f)^2) / h^2 (independent errors of the
+    # values of f), not the worst case sum |w f| / h^2
+    x, h = np.array([0.3]), np.array([1e-3])
+    off, w = float_stencil("forward", 2, 3)
+    method = get_method("forward", order=3)
+    value, spread, weight = _hessian_at(method, CountedFunction(lambda z: np.exp(z[0]), "f"), x, h)
+    wf = np.array(w) * np.exp(x[0] + np.array(off) * h[0])
+    assert np.isclose(spread[0, 0], np.sqrt(np.sum(wf**2)) / h[0] ** 2, rtol=1e-12)
+    assert spread[0, 0] < 0.6 * np.sum(np.abs(wf)) / h[0] ** 2  # here 0.53 of the worst case
+    assert np.isclose(weight[0, 0], np.sqrt(np.sum(np.square(w))) / h[0] ** 2, rtol=1e-12)
+    assert np.isclose(value[0, 0], np.exp(0.3), rtol=1e-6)
+
+
+def test_rounding_of_each_entry_is_balanced_against_its_own_truncation():
+    # entry (0, 0): truncation 1e3 t^2, rounding 1e-16 / t^2 (balance 10^-4.75, error 6e-7);
+    # entry (1, 1): exact, with a rounding of 3e-7 that does not change with the step (values of
+    # f that grow like h^2). Balancing the largest rounding of all entries against the largest
+    # truncation (the rule before) stopped at 10^-4.37, where entry (0, 0) is 3x less accurate.
+    def evaluate(t):
+        value = np.diag([2.0 + 1e3 * t * t, 1.0])
+        return np.array([t, t]), value, np.diag([1e-16 / t**2, 3e-7])
+
+    trials, best = choose_hessian(evaluate, 1e-4, 2)
+    assert abs(math.log10(trials[best].t) + 4.75) < 0.15
+
+
+def test_a_finer_last_step_at_high_order():
+    # order 6, truncation t^6 and rounding 1e-16 / t^2: the balance is s = (2e-16 / 6)^(1/8).
+    # Started 1.45 s above it, the first round settles (a move within 1.5x), but the model
+    # expects more than half the error away at s: one Hessian more, there, and it is the result
+    s = (2e-16 / 6) ** (1 / 8)
+
+    def evaluate(t):
+        return np.array([t]), np.array([[2.0 + t**6]]), 1e-16 / t**2
+
+    trials, best = choose_hessian(evaluate, 1.45 * s, 6)
+    assert len(trials) == 3 and best == 2
+    assert abs(trials[best].t / s - 1.0) < 0.05
+    assert trials[best].error < min(tr.error for tr in trials[:2]) / 2
+
+
 def test_bad_input_names_the_parameter():
     with pytest.raises(ValueError, match="step_rule"):
         get_method("central", step_rule="curtis-reid").hessian(_f, X)
@@ -117,8 +162,9 @@ def _benchmark():
 
 
 #: The configurations whose default step is within 10x of the best swept step at every point
-#: of the smooth Hessian problems (python benchmarks/hessian_default_step.py).
-MEETS = [("forward", p) for p in (1, 2, 3)] + [("backward", p) for p in (1, 2, 3, 4)]
+#: of the smooth Hessian problems (python benchmarks/hessian_default_step.py): all but
+#: forward(4) and forward(6) (109 of 112 cases; README, issue 13).
+MEETS = [("forward", p) for p in (1, 2, 3, 5)] + [("backward", p) for p in (1, 2, 3, 4, 5, 6)]
 MEETS += [("central", p) for p in (2, 4, 6, 8)]
 
 
