@@ -29,21 +29,14 @@ import tempfile
 import time
 from pathlib import Path
 
+try:  # imported as benchmarks.report_speed, or run as a script from benchmarks/
+    from .sweep_speed import extract
+except ImportError:
+    from sweep_speed import extract
+
 ROOT = Path(__file__).resolve().parent.parent
 #: The code before the report was made faster (issue 12, "make report <= 60 s on 2 cores").
 BASELINE = "89ee832"
-
-
-def extract(commit: str, into: Path) -> Path:
-    """The tree of ``commit`` of this repository, extracted into ``into`` (git archive)."""
-    into.mkdir(parents=True)
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", commit],
-        check=True,
-        capture_output=True,
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into
 
 
 def fresh_copy(source: Path, into: Path) -> Path:
