@@ -118,6 +118,12 @@ def _accuracy(df: pd.DataFrame, region: str = "point") -> pd.DataFrame:
     return df[(df["measure"] == "accuracy") & (df["region"] == region)]
 
 
+def _only(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The ``columns`` of ``df`` it has (each once): what a groupby loop reads, so that it does
+    not split every column of the wide table."""
+    return df[[c for c in dict.fromkeys(columns) if c in df.columns]]
+
+
 def _median(values: Any) -> float:
     arr = np.asarray(values, dtype=float)
     arr = arr[~np.isnan(arr)]
@@ -209,6 +215,7 @@ def _best_steps(df: pd.DataFrame) -> pd.DataFrame:
     acc = acc[acc["status"] != Status.SKIPPED]
     col = step_column(df)
     out = []
+    acc = _only(acc, ["label", "problem", "point", "status", "rel_error", col, "step_used"])
     for (label, problem, point), g in acc.groupby(["label", "problem", "point"], sort=False):
         g = g.sort_values(col, ascending=False)
         ok = (g["status"] == Status.OK).to_numpy()
@@ -240,7 +247,8 @@ def _best_point_form(df: pd.DataFrame, first_only: bool) -> list[tuple]:
     rows = []
     empty = bs.iloc[:0]
     mine_of = {key: g for key, g in bs.groupby(["label", "problem"], sort=False)}
-    for (label, problem), g in _accuracy(df).groupby(["label", "problem"], sort=False):
+    acc = _only(_accuracy(df), ["label", "problem", "status", "message"])
+    for (label, problem), g in acc.groupby(["label", "problem"], sort=False):
         mine = mine_of.get((label, problem), empty)
         skipped = bool((g["status"] == Status.SKIPPED).all())
         failed = (not skipped) and bool(mine["best_rel_error"].isna().any() or mine.empty)
@@ -252,7 +260,11 @@ def _best_point_form(df: pd.DataFrame, first_only: bool) -> list[tuple]:
 
 def _best_grid_form(df: pd.DataFrame) -> list[tuple]:
     rows = []
-    for (label, problem), g in _accuracy(df, "interior").groupby(["label", "problem"], sort=False):
+    acc = _only(
+        _accuracy(df, "interior"),
+        ["label", "problem", "status", "grid_size", "rel_error", "message"],
+    )
+    for (label, problem), g in acc.groupby(["label", "problem"], sort=False):
         ok = g[g["status"] == Status.OK]
         skipped = bool((g["status"] == Status.SKIPPED).all()) and g["grid_size"].isna().all()
         value = float(ok["rel_error"].min()) if len(ok) else math.nan

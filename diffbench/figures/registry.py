@@ -269,6 +269,8 @@ def start_figures(
             path = out_dir / spec.filename(problem)
             todo.append((spec.name, problem, str(path), dpi))
             written[spec.name].append(path)
+    # the slowest figures first, so that no process is left drawing a long one at the end
+    todo.sort(key=lambda job: -DRAW_SECONDS.get(job[0], 1.0))
     workers = min(jobs or available_cpus(), len(todo))
     _SHARED.update(tables=tables, styles=method_styles(df))
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
@@ -281,6 +283,19 @@ def start_figures(
     pool = multiprocessing.get_context("fork").Pool(workers, die_with_parent, (os.getpid(),))
     return Drawing(written, pool, pool.map_async(_draw, todo, chunksize=1))
 
+
+#: About how long one figure of each kind takes to draw and save (CPU seconds, the showcase run
+#: on the 2-core machine of README "Measured"): only the order the figures are handed to the
+#: drawing processes, longest first, depends on it.
+DRAW_SECONDS: dict[str, float] = {
+    "overview": 6.0,
+    "step-rules": 3.5,
+    "step": 2.5,
+    "kind-step": 2.5,
+    "cost": 1.7,
+    "grid": 0.6,
+    "kind-grid": 0.6,
+}
 
 #: One figure spec per kind of rows, to select each table once.
 FIGURES_BY_ROWS: dict[str, FigureSpec] = {spec.rows: spec for spec in FIGURES}

@@ -204,7 +204,12 @@ def _steps(g: pd.DataFrame, relative: bool) -> np.ndarray:
     used = g["step_used"].where(g["step_used"].notna(), g["step"]).to_numpy(dtype=float)
     if not relative:
         return used
-    scale = np.array([_point_scale(v) for v in g["point_values"]], dtype=float)
+    scales: dict[Any, float] = {}  # a point's text is read once, not once per row
+    for v in dict.fromkeys(g["point_values"]):
+        scales[v] = _point_scale(v)
+    scale = np.array(
+        [scales[v] if v in scales else _point_scale(v) for v in g["point_values"]], dtype=float
+    )
     return np.where(g["step_rel"].notna(), g["step_rel"].to_numpy(dtype=float), used / scale)
 
 
@@ -320,8 +325,9 @@ def _draw_edges(ax: Any, cv: _Canvas, label: str, g: pd.DataFrame, x: np.ndarray
         )
 
 
-def _draw_panel(ax: Any, cv: _Canvas, acc: pd.DataFrame, labels: list[str]) -> None:
-    """One panel: the curves and markers of ``labels`` at one point."""
+def _draw_panel(ax: Any, cv: _Canvas, rows: Mapping[str, pd.DataFrame], labels: list[str]) -> None:
+    """One panel: the curves and markers of ``labels`` at one point (``rows``: label -> its
+    rows at that point, in table order)."""
     ax.set_yscale("log")
     ax.set_ylim(cv.ylo, cv.yhi)
     cv.xaxis.apply(ax)
@@ -331,9 +337,10 @@ def _draw_panel(ax: Any, cv: _Canvas, acc: pd.DataFrame, labels: list[str]) -> N
     curves = []
     col = "step_rel" if cv.relative else "step"
     for k, label in enumerate(labels):
-        g = acc[acc["label"] == label].sort_values(col, ascending=False)
-        if g.empty:
+        g = rows.get(label)
+        if g is None or g.empty:
             continue
+        g = g.sort_values(col, ascending=False)
         x = _steps(g, cv.relative)
         if g["kind"].iloc[0] in _SWEPT:
             curves.append(_draw_swept(ax, cv, label, g, x, k))
@@ -363,12 +370,26 @@ def _merged_names(acc: pd.DataFrame, labels: pd.DataFrame, col: str) -> dict[str
     """Swept labels whose errors are identical at every step and point of the figure: the first
     (display order) -> its legend name, ``"a\n= b"``; the others are left out of the figure."""
     curves = {}
+    by_label = _split(acc, "label")
     for label in labels.loc[labels["kind"].isin(_SWEPT), "label"]:
-        g = acc[acc["label"] == label].sort_values(["point", col])
+        g = by_label.get(label, acc.iloc[:0]).sort_values(["point", col])
         ok = (g["status"] == Status.OK).to_numpy()
         y = np.where(ok, g["rel_error"].to_numpy(dtype=float), np.nan)
         curves[label] = (np.column_stack([g["point"].to_numpy(dtype=float), g[col]]), y)
     return {grp[0]: "\n= ".join(grp) for grp in identical_curves(curves) if len(grp) > 1}
+
+
+def _split(df: pd.DataFrame, by: str | list[str]) -> dict[Any, pd.DataFrame]:
+    """The rows of ``df`` per value of ``by`` (rows with a missing value left out), each in
+    table order: what ``df[df[by] == value]`` gives, computed in one pass."""
+    return dict(iter(df.groupby(by, sort=False, dropna=True)))
+
+
+#: The columns the error-vs-step figure reads (the others are dropped before it splits the rows).
+_COLUMNS = (
+    "label", "kind", "point", "point_values", "step", "step_rel", "step_used", "rel_error",
+    "status", "order",
+)  # fmt: skip
 
 
 def _label_panels(ax: Any, last_row: bool, first_col: bool, text: tuple[str, str, str]) -> None:
@@ -443,11 +464,15 @@ def plot_error_vs_step(
     fig.suptitle(f"{problem}: relative error against step   (tags: {tags}){note}", fontsize=11)
     shared = _canvas(acc, labels, styles, relative)
     shared.names.update(names)
+    rows = _split(acc[[c for c in _COLUMNS if c in acc.columns]], ["point", "label"])
+    at_point: dict[int, dict[str, pd.DataFrame]] = {p: {} for p in points}
+    for (point, label), g in rows.items():
+        at_point[int(point)][label] = g
     for r, (group_name, group_labels) in enumerate(groups):
         cv = replace(shared, handles={}, extra={})  # a legend per row
         for c, point in enumerate(points):
             ax = axes[r, c]
-            _draw_panel(ax, cv, acc[acc["point"] == point], group_labels)
+            _draw_panel(ax, cv, at_point[point], group_labels)
             title = f"x = {point_text.get(point, point)}" if r == 0 else ""
             xlabel = _XLABEL_REL if relative else _XLABEL_ABS
             _label_panels(ax, r == nrows - 1, c == 0, (title, xlabel, group_name))
