@@ -110,8 +110,8 @@ def make_report(code: Path, work: Path, name: str) -> dict[str, float]:
     return {"run": run, "report": report, "total": run + report}
 
 
-def differences(old: pd.DataFrame, new: pd.DataFrame) -> list[str]:
-    """Every difference of the compared columns between two tables, by measurement key."""
+def differences(old: pd.DataFrame, new: pd.DataFrame, columns: list[str] = COMPARED) -> list[str]:
+    """Every difference of the compared ``columns`` between two tables, by measurement key."""
     out = []
     only_old = sorted(set(old["key"]) - set(new["key"]))
     only_new = sorted(set(new["key"]) - set(old["key"]))
@@ -120,7 +120,7 @@ def differences(old: pd.DataFrame, new: pd.DataFrame) -> list[str]:
     if only_new:
         out.append(f"{len(only_new)} rows only in the new table, e.g. {only_new[:3]}")
     both = old.merge(new, on="key", suffixes=("_old", "_new"))
-    for col in COMPARED:
+    for col in columns:
         a, b = both[f"{col}_old"], both[f"{col}_new"]
         same = (a == b) | (a.isna() & b.isna())
         if not same.all():
