@@ -46,7 +46,7 @@ args = json.loads(sys.argv[1])
 from diffbench.runner import sweep
 start, cpu = time.perf_counter(), time.process_time()
 df = sweep(args["methods"], args["problems"], steps=args["steps"], output=args["output"],
-           jobs=1, cost=False)
+           jobs=1, cost=False, kinds=args["kinds"])
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 df[["key", *args["compared"]]].to_pickle(args["table"])
 print(json.dumps({"rows": len(df), "seconds": seconds, "cpu": cpu}))
@@ -74,7 +74,8 @@ def run_sweep(code: Path, work: Path, name: str, options: dict) -> dict:
     out = work / f"{name}-run"
     shutil.rmtree(out, ignore_errors=True)
     table = work / f"{name}.pkl"
-    args = {**options, "output": str(out), "table": str(table), "compared": COMPARED}
+    compared = COMPARED + (["asymmetry"] if options.get("kinds") else [])
+    args = {**options, "output": str(out), "table": str(table), "compared": compared}
     done = subprocess.run(
         [sys.executable, "-c", CHILD, json.dumps(args)],
         cwd=work,
@@ -135,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--problems", nargs="+", default=PROBLEMS)
     parser.add_argument("--methods", nargs="+", default=None, help="default: all")
     parser.add_argument("--steps", default=None, help="relative steps (default: the sweep's)")
+    parser.add_argument(
+        "--kinds", default=None, help="kinds to sweep (the sweep's `kinds`; asymmetry compared too)"
+    )
     parser.add_argument("--repeat", type=int, default=2, help="runs of each, best kept")
     parser.add_argument("--make-report", action="store_true", help="also time make report")
     parser.add_argument("--no-sweep", action="store_true", help="no accuracy sweep")
@@ -142,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         "--report-of", metavar="DIR", help="time `diffbench report` of both on a copy of DIR"
     )
     args = parser.parse_args(argv)
-    options = {"methods": args.methods, "problems": args.problems, "steps": args.steps}
+    options = {"methods": args.methods, "problems": args.problems, "steps": args.steps,
+               "kinds": args.kinds}  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="sweep_speed-") as tmp:
         work = Path(tmp)
         codes = {"baseline": extract(args.baseline, work / "baseline"), "new": ROOT}
@@ -172,8 +177,9 @@ def compare_sweeps(codes: dict[str, Path], work: Path, options: dict, args: Any)
     ratio = best["baseline"]["seconds"] / best["new"]["seconds"]
     cpu_ratio = best["baseline"]["cpu"] / best["new"]["cpu"]
     print(f"  speed-up (rows/s new / baseline): {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU")
-    diff = differences(best["baseline"]["table"], best["new"]["table"])
-    print("  accuracy columns (" + ", ".join(COMPARED) + "): "
+    compared = COMPARED + (["asymmetry"] if args.kinds else [])
+    diff = differences(best["baseline"]["table"], best["new"]["table"], compared)
+    print("  accuracy columns (" + ", ".join(compared) + "): "
           + ("identical in every row" if not diff else "DIFFER:"))  # fmt: skip
     for d in diff:
         print("   ", d)
