@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-import pandas as pd
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sweep_speed import ROOT, _env, differences, extract  # noqa: E402
+from sweep_speed import ROOT, differences, extract, run_child  # noqa: E402
 
 BASELINE = "89ee832"
 COMPARED = ["status", "rel_error", "abs_error", "nfev", "step", "step_rel", "nfev_extra"]
@@ -49,18 +46,10 @@ print(json.dumps({"rows": len(rows), "seconds": seconds, "cpu": cpu}))
 """
 
 
-def run_rules(code: Path, table: Path) -> dict:
+def run_rules(code: Path, work: Path, name: str) -> dict:
     """The step-rule tasks with the code in ``code``: rows, seconds, CPU and the table."""
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(table), json.dumps(COMPARED)],
-        env=_env(code),
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    result["table"] = pd.read_pickle(table)
-    return result
+    table = work / f"{name}.pkl"
+    return run_child(code, work, table, CHILD, str(table), json.dumps(COMPARED))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="rules_speed-") as tmp:
         work = Path(tmp)
         codes = {"baseline": extract(args.baseline, work / "baseline"), "new": ROOT}
-        res = {name: run_rules(code, work / f"{name}.pkl") for name, code in codes.items()}
+        res = {name: run_rules(code, work, name) for name, code in codes.items()}
     print(f"step-rule rows of a default run, serially (baseline {args.baseline} against this "
           "checkout):")  # fmt: skip
     for name, r in res.items():

@@ -76,8 +76,14 @@ def run_sweep(code: Path, work: Path, name: str, options: dict) -> dict:
     table = work / f"{name}.pkl"
     compared = COMPARED + (["asymmetry"] if options.get("kinds") else [])
     args = {**options, "output": str(out), "table": str(table), "compared": compared}
+    return run_child(code, work, table, CHILD, json.dumps(args))
+
+
+def run_child(code: Path, work: Path, table: Path, script: str, *args: str) -> dict:
+    """Run ``script`` with the code in ``code``: the JSON of its last output line, with the
+    table it pickled into ``table`` as ``"table"``."""
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, json.dumps(args)],
+        [sys.executable, "-c", script, *args],
         cwd=work,
         env=_env(code),
         check=True,
