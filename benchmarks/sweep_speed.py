@@ -49,7 +49,7 @@ if hasattr(runner, "plan_step_rules"):  # rows the baseline has not got: left ou
     runner.plan_step_rules = lambda *a, **k: []
 start, cpu = time.perf_counter(), time.process_time()
 df = sweep(args["methods"], args["problems"], steps=args["steps"], output=args["output"],
-           jobs=1, cost=False)
+           jobs=1, cost=False, kinds=args["kinds"])
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 df[["key", *args["compared"]]].to_pickle(args["table"])
 print(json.dumps({"rows": len(df), "seconds": seconds, "cpu": cpu}))
@@ -77,9 +77,16 @@ def run_sweep(code: Path, work: Path, name: str, options: dict) -> dict:
     out = work / f"{name}-run"
     shutil.rmtree(out, ignore_errors=True)
     table = work / f"{name}.pkl"
-    args = {**options, "output": str(out), "table": str(table), "compared": COMPARED}
+    compared = COMPARED + (["asymmetry"] if options.get("kinds") else [])
+    args = {**options, "output": str(out), "table": str(table), "compared": compared}
+    return run_child(code, work, table, CHILD, json.dumps(args))
+
+
+def run_child(code: Path, work: Path, table: Path, script: str, *args: str) -> dict:
+    """Run ``script`` with the code in ``code``: the JSON of its last output line, with the
+    table it pickled into ``table`` as ``"table"``."""
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, json.dumps(args)],
+        [sys.executable, "-c", script, *args],
         cwd=work,
         env=_env(code),
         check=True,
@@ -113,8 +120,8 @@ def make_report(code: Path, work: Path, name: str) -> dict[str, float]:
     return {"run": run, "report": report, "total": run + report}
 
 
-def differences(old: pd.DataFrame, new: pd.DataFrame) -> list[str]:
-    """Every difference of the compared columns between two tables, by measurement key."""
+def differences(old: pd.DataFrame, new: pd.DataFrame, columns: list[str] = COMPARED) -> list[str]:
+    """Every difference of the compared ``columns`` between two tables, by measurement key."""
     out = []
     only_old = sorted(set(old["key"]) - set(new["key"]))
     only_new = sorted(set(new["key"]) - set(old["key"]))
@@ -123,7 +130,7 @@ def differences(old: pd.DataFrame, new: pd.DataFrame) -> list[str]:
     if only_new:
         out.append(f"{len(only_new)} rows only in the new table, e.g. {only_new[:3]}")
     both = old.merge(new, on="key", suffixes=("_old", "_new"))
-    for col in COMPARED:
+    for col in columns:
         a, b = both[f"{col}_old"], both[f"{col}_new"]
         same = (a == b) | (a.isna() & b.isna())
         if not same.all():
@@ -138,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--problems", nargs="+", default=PROBLEMS)
     parser.add_argument("--methods", nargs="+", default=None, help="default: all")
     parser.add_argument("--steps", default=None, help="relative steps (default: the sweep's)")
+    parser.add_argument(
+        "--kinds", default=None, help="kinds to sweep (the sweep's `kinds`; asymmetry compared too)"
+    )
     parser.add_argument("--repeat", type=int, default=2, help="runs of each, best kept")
     parser.add_argument("--make-report", action="store_true", help="also time make report")
     parser.add_argument("--no-sweep", action="store_true", help="no accuracy sweep")
@@ -145,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         "--report-of", metavar="DIR", help="time `diffbench report` of both on a copy of DIR"
     )
     args = parser.parse_args(argv)
-    options = {"methods": args.methods, "problems": args.problems, "steps": args.steps}
+    options = {"methods": args.methods, "problems": args.problems, "steps": args.steps,
+               "kinds": args.kinds}  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="sweep_speed-") as tmp:
         work = Path(tmp)
         codes = {"baseline": extract(args.baseline, work / "baseline"), "new": ROOT}
@@ -175,8 +186,9 @@ def compare_sweeps(codes: dict[str, Path], work: Path, options: dict, args: Any)
     ratio = best["baseline"]["seconds"] / best["new"]["seconds"]
     cpu_ratio = best["baseline"]["cpu"] / best["new"]["cpu"]
     print(f"  speed-up (rows/s new / baseline): {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU")
-    diff = differences(best["baseline"]["table"], best["new"]["table"])
-    print("  accuracy columns (" + ", ".join(COMPARED) + "): "
+    compared = COMPARED + (["asymmetry"] if args.kinds else [])
+    diff = differences(best["baseline"]["table"], best["new"]["table"], compared)
+    print("  accuracy columns (" + ", ".join(compared) + "): "
           + ("identical in every row" if not diff else "DIFFER:"))  # fmt: skip
     for d in diff:
         print("   ", d)

@@ -171,7 +171,10 @@ class SymbolicFunction:
         return self.compiled("gradient", build)
 
     def __call__(self, x: Any) -> Any:
-        out = self.lambdify("numpy")(x)
+        # the compiled form straight from the cache (a Hessian calls f per point, 20,001 times
+        # at n = 100): lambdify() only on the first call
+        fn = self._compiled.get("numpy")
+        out = (self.lambdify("numpy") if fn is None else fn)(x)
         if isinstance(out, tuple):  # a map: its m components as they are (numbers or duals)
             return out
         # A constant expression lambdifies to a constant: broadcast it to the batch shape.
