@@ -146,7 +146,7 @@ def sample_kind_grid(problem: Any, size: int) -> KindGridSample:
         try:
             exact = problem.exact()
             nodes = tensor_points(axes)
-            truth = np.stack([np.asarray(exact(p), dtype=float).reshape(-1) for p in nodes])
+            truth = exact.many(nodes).reshape(len(nodes), -1)
             values = sample(counted, axes)
         except Exception as exc:
             error = one_line(exc)

@@ -275,6 +275,10 @@ class ExactGradient:
 
     def many(self, X: Any) -> np.ndarray:
         """Exact gradients at m points (e.g. every node of a grid), shape ``(m, n)``."""
+        return self._certified_rows("gradient", self._points(X))
+
+    def _points(self, X: Any) -> np.ndarray:
+        """``X`` as a float array of m points of shape ``(m, n)``, or an error naming ``X``."""
         arr = np.asarray(X)
         if arr.ndim != 2 or arr.shape[1] != self.dim:
             raise ValueError(f"`X` must have shape (m, {self.dim}), got shape {arr.shape}.")
@@ -283,19 +287,26 @@ class ExactGradient:
         arr = arr.astype(float)
         if not np.all(np.isfinite(arr)):
             raise ValueError("`X` must be finite.")
-        # Two passes over all points (DPS_LADDER[0], then [1]), one precision context each; a
-        # point whose roundings differ or that raised takes the one-point path (_certified:
-        # the rest of the ladder, or its error), so the values are those of __call__ per point.
-        fn = self._callable("gradient")
+        return arr
+
+    def _certified_rows(self, what: str, arr: np.ndarray) -> np.ndarray:
+        """``_certified(what, row)`` for every row of ``arr``, shape ``(m, k)``.
+
+        Two passes over all points (``DPS_LADDER[0]``, then ``[1]``), one precision context
+        each; a point whose roundings differ or that raised takes the one-point path
+        (:meth:`_certified`: the rest of the ladder, or its error, in the order of the points),
+        so the values, warnings and errors are those of one call per point.
+        """
+        fn = self._callable(what)
         args = [[mpmath.mpf(v) for v in row] for row in arr.tolist()]
         low = _rounded(fn, args, DPS_LADDER[0])
         high = _rounded(fn, args, DPS_LADDER[1])
-        out = np.empty(arr.shape, dtype=float)
+        out = np.empty((arr.shape[0], len(self.gradient_exprs)), dtype=float)
         for i, row in enumerate(arr):
             if low[i] is not None and low[i] == high[i]:
-                out[i] = self._finite("gradient", row, np.array(low[i], dtype=float))
+                out[i] = self._finite(what, row, np.array(low[i], dtype=float))
             else:
-                out[i] = self._certified("gradient", row)
+                out[i] = self._certified(what, row)
         return out
 
     def value(self, x: Any) -> float:
@@ -426,6 +437,17 @@ class ExactMatrix(ExactGradient):
             values = self._certified(self.what, x)
             for index, v in zip(self.entries, values, strict=True):
                 out[index] = v
+        return out
+
+    def many(self, X: Any) -> np.ndarray:
+        """The exact matrices at m points (e.g. every node of a grid), shape ``(m, *shape)``:
+        ``[self(x) for x in X]``, the points evaluated two precisions at a time."""
+        arr = self._points(X)
+        out = np.zeros((arr.shape[0], *self.shape))
+        if self.entries:
+            rows = self._certified_rows(self.what, arr)
+            for k, index in enumerate(self.entries):
+                out[(slice(None), *index)] = rows[:, k]
         return out
 
 

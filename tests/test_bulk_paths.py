@@ -171,3 +171,24 @@ def test_many_warns_and_raises_as_each_point_does():
         root.many(np.array([[1.0], [-1.0]]))
     with pytest.raises(ValueError, match="exceeds the float64 range"):
         ExactGradient(sympy.exp(t), [t]).many(np.array([[1.0], [1000.0]]))
+
+
+def test_exact_matrix_many_is_each_point():
+    from diffbench.battery_kinds import get_kind_problem
+    from diffbench.truth import ExactMatrix, hessian_truth, jacobian_truth
+
+    u = sympy.Symbol("u", real=True)
+    hess = hessian_truth(sympy.exp(t) * sympy.sin(u) + t**3 * u, [t, u])
+    jac = jacobian_truth([t * u, sympy.cos(t), sympy.Integer(3)], [t, u])  # a zero row
+    third = ExactMatrix({(): sympy.diff(sympy.sin(5 * t), t, 3)}, (), [t], what="derivative 3")
+    X2 = np.array([[0.1, 0.2], [-1.5, 2.0], [3.0, -0.25]])
+    X1 = np.linspace(-1.0, 1.0, 7)[:, None]
+    for exact, X in ((hess, X2), (jac, X2), (third, X1)):
+        np.testing.assert_array_equal(exact.many(X), np.array([exact(x) for x in X]))
+    assert hess.many(X2).shape == (3, 2, 2) and third.many(X1).shape == (7,)
+    problem = get_kind_problem("cos-zero-d2")
+    nodes = np.linspace(*problem.domain[0], 9)[:, None]
+    got = problem.exact().many(nodes)
+    np.testing.assert_array_equal(got, np.array([problem.exact()(x) for x in nodes]))
+    with pytest.raises(ValueError, match=r"`X` must have shape \(m, 2\)"):
+        hess.many(X1)
