@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis_base import WRONG, _median, best_attainable, first_points, label_table
+from .analysis_curves import EPS
 from .analysis_kind_grids import point_form_rows
 from .schema import DERIVATIVE_KINDS, Status
 
@@ -34,6 +35,10 @@ __all__ = [
     "kind_defaults",
     "kind_best",
     "kind_summary",
+    "kind_recommendations",
+    "ADVICE",
+    "ROUNDING_LEVEL",
+    "GOOD_ERROR",
     "theory_slopes",
 ]
 
@@ -114,11 +119,13 @@ def kind_summary(rows: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``label, family, kind, order, problems`` (that ran), ``median_best_error``,
         ``median_default_error`` (a failed default-step result counts as infinite),
-        ``max_asymmetry`` (Hessians; NaN otherwise), ``median_nfev`` (at the default step)
-        and ``default_failures``; rows in label display order.
+        ``max_asymmetry`` (Hessians; NaN otherwise), ``median_nfev`` (at the default step),
+        ``default_failures`` and ``default_problems`` (the problems with a default-step result
+        at their first point); rows in label display order.
     """
     cols = ["label", "family", "kind", "order", "problems", "median_best_error",
-            "median_default_error", "max_asymmetry", "median_nfev", "default_failures"]  # fmt: skip
+            "median_default_error", "max_asymmetry", "median_nfev", "default_failures",
+            "default_problems"]  # fmt: skip
     if rows.empty:
         return pd.DataFrame(columns=cols)
     best = kind_best(rows, first_point=True)
@@ -145,9 +152,118 @@ def kind_summary(rows: pd.DataFrame) -> pd.DataFrame:
                 "max_asymmetry": float(np.nanmax(asym)) if np.isfinite(asym).any() else math.nan,
                 "median_nfev": _median(d["nfev"].to_numpy(dtype=float, na_value=np.nan)),
                 "default_failures": int(d["failed"].sum()),
+                "default_problems": int(d["problem"].nunique()),
             }
         )
     return pd.DataFrame(out, columns=cols)
+
+
+#: The recommendations of :func:`kind_recommendations`, in the order a section lists them.
+ADVICE = ("formula", "black-box", "robust", "cheapest")
+#: A median default-step error at most this is "rounding level" (4 eps, 8.9e-16).
+ROUNDING_LEVEL = 4 * EPS
+#: A median default-step error at most this has "8+ correct digits".
+GOOD_ERROR = 1e-8
+
+_REC_COLUMNS = ["deriv", "advice", "rank", "label", "reference", "median_default_error",
+                "median_nfev", "default_failures", "default_problems"]  # fmt: skip
+
+
+def _default_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """:func:`kind_summary` of the labels with a finite median default-step error, with their
+    ``black_box`` and ``reference`` and the share of their default-step results that fail."""
+    s = kind_summary(rows)
+    s = s[(s["default_problems"] > 0).to_numpy() & np.isfinite(s["median_default_error"])]
+    info = label_table(rows).set_index("label")
+    s = s.assign(
+        black_box=s["label"].map(info["black_box"]).fillna(False).astype(bool),
+        reference=s["label"].map(info["reference"]).fillna("") if "reference" in info else "",
+        failure_rate=s["default_failures"] / s["default_problems"],
+    )
+    return s
+
+
+def _ranked(s: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``s`` sorted by ``keys`` then label (a deterministic order for ties; NaN last)."""
+    return s.sort_values([*keys, "label"], kind="mergesort", na_position="last")
+
+
+def _choices(rows: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """(advice, its labels in rank order) for one set of a kind's rows."""
+    if "black_box" not in rows.columns:  # a table written before the column: no basis
+        return []
+    s = _default_table(rows)
+    if s.empty:
+        return []
+    accuracy = ["median_default_error", "failure_rate", "median_nfev"]
+    formula = _ranked(s[~s["black_box"]], accuracy)
+    if not formula.empty:  # rounding level, else within 2x of the best
+        floor = max(float(formula["median_default_error"].iloc[0]) * 2, ROUNDING_LEVEL)
+        formula = formula[formula["median_default_error"] <= floor]
+    bb = s[s["black_box"]]
+    accurate = _ranked(bb, accuracy).head(1)
+    robust = _ranked(bb, ["failure_rate", "median_default_error", "median_nfev"]).head(1)
+    if not accurate.empty and robust["failure_rate"].iloc[0] >= accurate["failure_rate"].iloc[0]:
+        robust = robust.iloc[:0]  # the most accurate is already among the most robust
+    good = bb[bb["median_default_error"] <= GOOD_ERROR]
+    cheapest = _ranked(good, ["median_nfev", "median_default_error", "failure_rate"]).head(1)
+    picks = zip(ADVICE, (formula, accurate, robust, cheapest), strict=True)
+    return [(a, f) for a, f in picks if not f.empty]
+
+
+def _pick_frame(rows: pd.DataFrame, deriv: object) -> pd.DataFrame:
+    parts = [
+        f.assign(advice=advice, rank=range(len(f)), deriv=deriv) for advice, f in _choices(rows)
+    ]
+    if not parts:
+        return pd.DataFrame(columns=_REC_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)[_REC_COLUMNS]
+    return out.astype({"deriv": "Int64"})
+
+
+def _first_picks(rec: pd.DataFrame) -> tuple:
+    return tuple(rec[rec["rank"] == 0][["advice", "label"]].itertuples(index=False, name=None))
+
+
+def kind_recommendations(rows: pd.DataFrame) -> pd.DataFrame:
+    """Which method to use for one kind, from its default-step results (at each problem's
+    first point, as in :func:`kind_summary`; a failure counts as an infinite error).
+
+    The advice (:data:`ADVICE`) and how each is chosen, among the labels with a finite median
+    default-step error (ties: fewer failing shares, fewer evaluations, then label):
+
+    - ``formula``: the labels that are not black boxes (column ``black_box``: they need the
+      formula, dual or complex numbers) at rounding level (:data:`ROUNDING_LEVEL`), else
+      within 2x of the best, most accurate first;
+    - ``black-box``: the black-box label with the smallest median default-step error;
+    - ``robust``: the black-box label failing at its default step on the smallest share of
+      its problems, if the ``black-box`` one fails on a larger share;
+    - ``cheapest``: the black-box label with the fewest median evaluations among those with
+      a median default-step error of at most :data:`GOOD_ERROR` (8+ correct digits).
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        The rows of one kind (:func:`kind_rows`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``deriv`` (NA: all the rows; k: only the k-th derivatives), ``advice``,
+        ``rank`` (0 = first choice), ``label, reference, median_default_error, median_nfev,
+        default_failures, default_problems``. The rows with ``deriv`` NA come first; rows
+        per order k follow only for derivatives whose first choices differ between orders.
+    """
+    out = _pick_frame(rows, pd.NA).astype({"deriv": "Int64"})
+    if rows.empty or "deriv" not in rows.columns:
+        return out
+    orders = sorted(int(k) for k in rows["deriv"].dropna().unique())
+    if len(orders) < 2:
+        return out
+    per_k = [_pick_frame(rows[(rows["deriv"] == k).to_numpy()], k) for k in orders]
+    if len({_first_picks(r) for r in per_k}) == 1:
+        return out
+    return pd.concat([out, *per_k], ignore_index=True)
 
 
 def theory_slopes(kind: str, order: int | None, deriv: int | None = None) -> tuple[float, float]:

@@ -1,11 +1,14 @@
 """The report's sections on Jacobians, Hessians and k-th derivatives: one per kind in the table.
 
-Each section has a methods table (best and default-step errors, both at each problem's first
-point: :mod:`diffbench.analysis_kinds`), a table of best errors per problem (worst over the
-points), the default-step failures, and the error-against-step figures of its problems (the
-registry's ``kinds`` section, with theory slopes), and, where grid methods were measured in
-their grid form, the observed convergence order per method and region against theory
-(:mod:`diffbench.analysis_kind_grids`) with error-against-grid-size figures.
+Each section starts with a recommendation computed from this run's default-step results
+(:func:`diffbench.analysis_kinds.kind_recommendations`: with the formula or dual/complex
+arithmetic, as a black box, robust, cheapest with 8+ correct digits; per order k for
+derivatives whose picks differ), then has a methods table (best and default-step errors, both
+at each problem's first point: :mod:`diffbench.analysis_kinds`), a table of best errors per
+problem (worst over the points), the default-step failures, and the error-against-step figures
+of its problems (the registry's ``kinds`` section, with theory slopes), and, where grid methods
+were measured in their grid form, the observed convergence order per method and region against
+theory (:mod:`diffbench.analysis_kind_grids`) with error-against-grid-size figures.
 """
 
 from __future__ import annotations
@@ -17,9 +20,12 @@ import pandas as pd
 from .analysis_base import WRONG
 from .analysis_kind_grids import kind_grid_summary
 from .analysis_kinds import (
+    ADVICE,
+    GOOD_ERROR,
     KIND_TITLES,
     kind_best,
     kind_defaults,
+    kind_recommendations,
     kind_rows,
     kind_summary,
     kinds_present,
@@ -38,6 +44,115 @@ _WHAT = {
     "derivative": "k-th derivatives (k = 2, 3, 4) of the one-dimensional battery; rounding "
     "error grows like eps/h^k",
 }
+
+
+#: What one estimate of each kind is called ("evaluations of f per ...").
+_UNIT = {"jacobian": "Jacobian", "hessian": "Hessian", "derivative": "derivative"}
+#: The basis of every median in a recommendation.
+_BASIS = "median over the first point of each problem"
+
+
+def _pick(r: pd.Series, failures: bool = True) -> str:
+    """One recommended label with its default-step error, evaluations (and failures)."""
+    fails = (
+        f", fails at its default step on {int(r['default_failures'])} of "
+        f"{int(r['default_problems'])} problems"
+        if failures
+        else ""
+    )
+    return (
+        f"`{r['label']}` (error {fmt_number(r['median_default_error'])}, nfev "
+        f"{fmt_count(float(r['median_nfev']))}{fails})"
+    )
+
+
+def _picks(frame: pd.DataFrame, k: int = 3) -> str:
+    """Up to ``k`` labels; their failures said once if they all have the same count."""
+    shown = frame.head(k)
+    counts = set(zip(shown["default_failures"], shown["default_problems"], strict=True))
+    same = len(counts) == 1
+    items = ", ".join(_pick(r, failures=not same) for _, r in shown.iterrows())
+    more = f" and {len(frame) - k} more" if len(frame) > k else ""
+    if not same:
+        return items + more
+    f, n = (int(c) for c in counts.pop())
+    fails = f"each fails on {f} of {n} problems" if f else f"none fails on any of {n} problems"
+    return f"{items}{more} (at its default step, of those shown {fails})"
+
+
+def _advice_lines(rec: pd.DataFrame, unit: str, brief: bool = False) -> list[str]:
+    """The recommendation sentences of one set of picks (all the rows, or one order k); brief:
+    short lead-ins for the per-k lines (the basis is said once before them)."""
+    by = {a: g for a, g in rec.groupby("advice", sort=False)}
+    good = fmt_number(GOOD_ERROR, 0)
+    lead = by["black-box"].iloc[0] if "black-box" in by else None
+    texts = {
+        "formula": lambda f: (
+            "formula, dual or complex: " + _picks(f)
+            if brief
+            else "**If you have the formula or can run f on dual or complex numbers** (not a "
+            f"black box): {_picks(f)} give {fmt_number(f['median_default_error'].max())} or "
+            f"better at their default step, with no step to choose ({_BASIS})."
+        ),
+        "black-box": lambda f: (
+            "black box, most accurate: " + _pick(f.iloc[0])
+            if brief
+            else "**If f is a black box** (real evaluations only), the most accurate at its "
+            f"default step ({_BASIS}): {_pick(f.iloc[0])}."
+        ),
+        "robust": lambda f: (
+            "black box, fewest failures: " + _pick(f.iloc[0])
+            if brief
+            else "**Black box, robust at the default step** (fewest default-step failures, as "
+            f"a share of its problems): {_pick(f.iloc[0])}; the most accurate one above fails "
+            f"on {int(lead['default_failures'])} of {int(lead['default_problems'])}."
+        ),
+        "cheapest": lambda f: (
+            f"cheapest black box with 8+ digits: {_pick(f.iloc[0])}"
+            if brief
+            else "**Cheapest black-box method with 8+ correct digits at its default step** "
+            f"(median error <= {good}, fewest evaluations of f per {unit}): "
+            f"{_pick(f.iloc[0])}."
+        ),
+    }
+    lines = [texts[a](by[a]) for a in ADVICE if a in by]
+    if lead is not None and "cheapest" not in by:
+        lines.append(
+            "no black box with 8+ digits"
+            if brief
+            else "**No black-box method has 8+ correct digits at its default step** (median "
+            f"error <= {good}, {_BASIS})."
+        )
+    return lines
+
+
+def _recommendation(rows: pd.DataFrame, kind: str) -> list[str]:
+    """The section's "Recommendation" blocks (none if no method has a default-step result)."""
+    rec = kind_recommendations(rows)
+    if rec.empty:
+        return []
+    pooled = rec[rec["deriv"].isna()]
+    blocks = [
+        "**Recommendation** (from this run's default-step results, each problem at its first "
+        f"point; a failure is no finite estimate or an error above {WRONG:g} and counts as "
+        "infinite in the medians; nfev = evaluations of f per "
+        f"{_UNIT[kind]}, at the default step):",
+        "\n".join(f"- {line}" for line in _advice_lines(pooled, _UNIT[kind])),
+    ]
+    per_k = rec[rec["deriv"].notna()]
+    if per_k.empty:
+        return blocks
+    lines = []
+    for k, g in per_k.groupby("deriv", sort=True):
+        lines.append(
+            f"- **k = {k}**: " + "; ".join(_advice_lines(g, _UNIT[kind], brief=True)) + "."
+        )
+    return [
+        *blocks,
+        "The first choices differ between the orders k, so per k (the same rules, medians over "
+        "the first point of each problem of that k; the methods table below pools them):",
+        "\n".join(lines),
+    ]
 
 
 def _methods_table(summary: pd.DataFrame, hessian: bool) -> str:
@@ -140,6 +255,7 @@ def kind_section(df: pd.DataFrame, kind: str, figures: Figures, base: Path) -> l
     summary = kind_summary(rows)
     blocks = [
         f"## {KIND_TITLES[kind]}",
+        *_recommendation(rows, kind),
         f"{len(rows)} measurements of {_WHAT[kind]}. Errors are relative max-norm errors over the "
         "entries against exact SymPy/mpmath values (`diffbench.metrics.matrix_error`). In the "
         "methods table both errors are at each problem's first point and are medians over the "
