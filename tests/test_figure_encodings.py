@@ -165,3 +165,31 @@ def test_overview_uses_a_sequential_map_and_tells_fail_from_na():
     assert FAIL_STYLE["hatch"] in hatches and NA_STYLE["hatch"] in hatches
     cells = {t.get_text() for t in ax.texts}
     assert {"fail", "n/a"} <= cells
+
+
+def test_kind_step_figure_has_a_row_per_group_markers_and_the_rounding_slope_of_its_kind():
+    from diffbench.figures.kinds import plot_kind_error_vs_step
+
+    hess = {"derivative_kind": "hessian"}
+    rows = []
+    for label, order in (("c2", 2), ("c4", 4)):
+        for s in STEPS[:50]:
+            err = (s / 1e-3) ** order * 1e-6 + 1e-16 / s**2
+            rows.append(row(label, "h", 0, s, err, order=order, method="central", **hess))
+    ad = {"kind": "exact", "family": "forward-mode AD", "order": None}
+    rows.append(row("ad", "h", 0, None, 1e-16, **ad, **hess))
+    own = {"kind": "grid", "family": "grid", "step_used": 1e-3}
+    rows.append(row("grid", "h", 0, None, 1e-8, **own, **hess))
+    fig = plot_kind_error_vs_step(frame(rows), "h")
+    assert "h: Hessian" in fig.get_suptitle()
+    steps_ax, once_ax = fig.axes  # a row of step-swept curves, a row of methods measured once
+    assert steps_ax.get_title() == "x = [0.5]"
+    assert "finite-difference" in steps_ax.get_ylabel() and "exact" in once_ax.get_ylabel()
+    assert all(ax.get_legend() is not None for ax in fig.axes)  # a legend per row, outside
+    assert any("h^{-2}" in t.get_text() for t in steps_ax.texts)  # Hessian: rounding ~ h^-2
+    assert any("h^{2}" in t.get_text() for t in steps_ax.texts)
+    # methods measured once are markers (the grid method at its own step), not lines across
+    assert "grid" in legend_texts(fig) and "ad" in legend_texts(fig)
+    lines = [ln for ln in once_ax.get_lines() if ln.get_linestyle() not in ("None", "")]
+    assert len(lines) == 1  # machine epsilon only
+    assert any(list(ln.get_xdata()) == [pytest.approx(1e-3)] for ln in once_ax.get_lines())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -17,17 +18,40 @@ from ..analysis import EPS, best_on_curve, identical_curves, label_table, step_c
 from ..schema import Status
 from .style import DEFAULT_STYLE, ZERO_COLOR, Style, edge_marks, method_styles
 
-__all__ = ["plot_error_vs_step"]
+__all__ = ["plot_error_vs_step", "step_figure"]
 
 #: Kinds of method drawn as a curve over the swept steps (the others: one marker per point).
 _SWEPT = ("step", "grid")
 
 
-def _panel_groups(labels: pd.DataFrame) -> list[tuple[str, list[str]]]:
+def _swept_labels(acc: pd.DataFrame, labels: pd.DataFrame, col: str) -> frozenset[str]:
+    """The labels drawn as a curve over the steps: those of a step-swept kind (step, grid) with a
+    value in the step column ``col`` (a grid method of a Jacobian is measured at its own
+    spacing only: it is drawn like an adaptive method)."""
+    stepped = set(acc.loc[acc[col].notna(), "label"])
+    keep = labels["kind"].isin(_SWEPT) & labels["label"].isin(stepped)
+    return frozenset(labels.loc[keep, "label"])
+
+
+def _single_name(kinds: list[str]) -> str:
+    """The name of the row of methods measured once per point: their kinds, e.g. ``"exact and
+    adaptive"``.
+
+    Examples
+    --------
+    >>> _single_name(["exact"]), _single_name(["grid", "exact", "adaptive"])
+    ('exact', 'grid, exact and adaptive')
+    """
+    return " and ".join([", ".join(kinds[:-1]), kinds[-1]]) if len(kinds) > 1 else kinds[0]
+
+
+def _panel_groups(
+    labels: pd.DataFrame, swept_labels: frozenset[str]
+) -> list[tuple[str, list[str]]]:
     """Rows of panels: step-swept families with 4+ labels get a row each, the other step-swept
     labels share one, and methods measured once per point (exact, adaptive) share the last."""
-    swept = labels[labels["kind"].isin(_SWEPT)]
-    single = labels[~labels["kind"].isin(_SWEPT)]
+    is_swept = labels["label"].isin(swept_labels)
+    swept, single = labels[is_swept], labels[~is_swept]
     big, small = [], []
     for family, g in swept.groupby("family", sort=False):
         (big if len(g) >= 4 else small).append((family, list(g["label"])))
@@ -35,7 +59,9 @@ def _panel_groups(labels: pd.DataFrame) -> list[tuple[str, list[str]]]:
     if small:
         groups.append((", ".join(f for f, _ in small), [lab for _, labs in small for lab in labs]))
     if not single.empty:
-        groups.append(("exact and adaptive", list(single["label"])))
+        order = {"exact": 0, "adaptive": 1}  # the gradient figure's "exact and adaptive"
+        kinds = sorted(dict.fromkeys(map(str, single["kind"])), key=lambda k: order.get(k, -1))
+        groups.append((_single_name(kinds), list(single["label"])))
     return groups
 
 
@@ -122,8 +148,11 @@ class _StepAxis:
 _GUIDE_Z = 7
 
 
-def _guide(ax: Any, x0: float, y0: float, slope: float, text: str, left: bool) -> None:
-    xs = np.array([x0 / 10**0.6, x0 * 10**0.6])
+def _guide(
+    ax: Any, x0: float, y0: float, slope: float, text: str, left: bool, span: float = 0.6
+) -> None:
+    """A dashed segment of ``slope`` through (x0, 4 * y0), ``span`` decades either side."""
+    xs = np.array([x0 / 10**span, x0 * 10**span])
     ys = 4 * y0 * (xs / x0) ** slope
     ax.plot(xs, ys, color="k", lw=1.3, ls=(0, (4, 2)), zorder=_GUIDE_Z)
     i = 0 if left else 1
@@ -141,9 +170,12 @@ def _guide(ax: Any, x0: float, y0: float, slope: float, text: str, left: bool) -
     )
 
 
-def _guides(ax: Any, curves: list[tuple[np.ndarray, np.ndarray, int | None]]) -> bool:
+def _guides(
+    ax: Any, curves: list[tuple[np.ndarray, np.ndarray, int | None]], rounding: float = -1.0
+) -> bool:
     """Dashed theory slopes next to the curves: ``h^p`` where truncation dominates (steps above
-    the best one), ``h^-1`` where rounding does (well below it). Returns whether any was drawn."""
+    the best one), ``h^rounding`` where rounding does (well below it; -1 for a gradient, -k for
+    a k-th derivative). Returns whether any was drawn."""
     drawn_orders: set[int] = set()
     rounding_done = False
     orders = sorted({c[2] for c in curves if c[2] is not None})
@@ -163,19 +195,25 @@ def _guides(ax: Any, curves: list[tuple[np.ndarray, np.ndarray, int | None]]) ->
                 drawn_orders.add(order)
         if not rounding_done:
             side = np.flatnonzero((hh < hh[ib] / 10) & (ee > 30 * ee[ib]))
-            # draw it only where the data do grow like 1/h (not e.g. a flat plateau)
+            # draw it only where the data do grow like h^rounding (not e.g. a flat plateau)
             slope = np.polyfit(np.log(hh[side]), np.log(ee[side]), 1)[0] if side.size >= 3 else 0
-            if -1.6 < slope < -0.5:
+            if 1.6 * rounding < slope < 0.5 * rounding:
+                # steep slopes (h^-3, h^-4) get a shorter segment whose upper end stays inside
+                span = min(0.6, 1.2 / abs(rounding))
+                fits = side[ee[side] < ax.get_ylim()[1] / (4 * 10 ** (-span * rounding))]
                 j = side[len(side) // 2]
-                _guide(ax, hh[j], ee[j], -1.0, "$h^{-1}$ ", left=True)
+                j = fits[len(fits) // 2] if j not in fits and fits.size else j
+                text = f"$h^{{{rounding:g}}}$ "
+                _guide(ax, hh[j], ee[j], rounding, text, left=True, span=span)
                 rounding_done = True
     return bool(drawn_orders) or rounding_done
 
 
 @dataclass
 class _Canvas:
-    """What every panel of one figure shares: limits, the x axis, styles, and the legend entries
-    of the current row of panels."""
+    """What every panel of one figure shares: limits, the x axis, styles, the labels drawn as
+    curves, the slope of the rounding guide, and the legend entries of the current row of
+    panels."""
 
     ylo: float
     yhi: float
@@ -183,6 +221,9 @@ class _Canvas:
     slot: dict[str, float]
     styles: Mapping[str, Style]
     relative: bool = False
+    swept: frozenset[str] = frozenset()
+    rounding: float = -1.0
+    scales: dict[Any, float] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
     handles: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -197,26 +238,40 @@ def _point_scale(point_values: Any) -> float:
     return float(max(1.0, x.max())) if x.size else math.nan
 
 
-def _steps(g: pd.DataFrame, relative: bool) -> np.ndarray:
+def _point_scales(acc: pd.DataFrame) -> dict[Any, float]:
+    """max(1, max_i |x_i|) per point text (each read once); a point written abbreviated
+    (``"[a, b, ..., z] (10 values)"``) cannot be read: its scale is then step / step_rel of the
+    swept rows at that point."""
+    scales = {v: _point_scale(v) for v in dict.fromkeys(acc["point_values"])}
+    with np.errstate(all="ignore"):
+        ratio = acc["step"].to_numpy(dtype=float) / acc["step_rel"].to_numpy(dtype=float)
+    ok = (np.isfinite(ratio) & (ratio > 0)) & acc["point_values"].map(scales).isna().to_numpy()
+    if ok.any():
+        by_point = pd.Series(ratio[ok]).groupby(acc["point_values"].to_numpy()[ok]).median()
+        scales.update(by_point.to_dict())
+    return scales
+
+
+def _steps(
+    g: pd.DataFrame, relative: bool, scales: Mapping[Any, float] | None = None
+) -> np.ndarray:
     """The x of each row: the step actually used (the requested one where none was reported);
     with relative steps, ``step_rel``, and for a method that chose its own step, that step over
-    max(1, |x|)."""
+    max(1, |x|) (``scales``: point text -> max(1, |x|), default :func:`_point_scales` of ``g``)."""
     used = g["step_used"].where(g["step_used"].notna(), g["step"]).to_numpy(dtype=float)
     if not relative:
         return used
-    scales: dict[Any, float] = {}  # a point's text is read once, not once per row
-    for v in dict.fromkeys(g["point_values"]):
-        scales[v] = _point_scale(v)
-    scale = np.array(
-        [scales[v] if v in scales else _point_scale(v) for v in g["point_values"]], dtype=float
-    )
+    scales = scales if scales is not None else _point_scales(g)
+    scale = g["point_values"].map(scales).to_numpy(dtype=float, na_value=np.nan)
     return np.where(g["step_rel"].notna(), g["step_rel"].to_numpy(dtype=float), used / scale)
 
 
 def _canvas(
     acc: pd.DataFrame, labels: pd.DataFrame, styles: Mapping[str, Style], relative: bool
 ) -> _Canvas:
-    xs_all = _steps(acc, relative)
+    scales = _point_scales(acc) if relative else {}
+    xs_all = _steps(acc, relative, scales)
+    stepped = set(acc["label"].to_numpy()[np.isfinite(xs_all) & (xs_all > 0)])
     xs_all = xs_all[np.isfinite(xs_all) & (xs_all > 0)]
     errs = acc["rel_error"].to_numpy(dtype=float)
     pos = errs[np.isfinite(errs) & (errs > 0)]
@@ -224,14 +279,16 @@ def _canvas(
     ylo = max(min(ylo, 1e-17), 1e-22)
     yhi = 10.0 ** math.ceil(math.log10(pos.max()) + 0.3) if pos.size else 1.0
     yhi = min(max(yhi, 1.0), 1e4)
-    exact = list(labels.loc[labels["kind"] == "exact", "label"])
+    # a slot in the "no step" zone for exact methods and the others that report no step
+    no_step = (labels["kind"] == "exact") | ~labels["label"].isin(stepped)
+    exact = list(labels.loc[no_step, "label"])
     xaxis = _StepAxis(
         lo=10.0 ** math.floor(math.log10(xs_all.min()) - 0.2) if xs_all.size else 1e-17,
         hi=max(10.0 ** math.ceil(math.log10(xs_all.max()) + 0.2), 1.0) if xs_all.size else 1.0,
         slots=len(exact),
     )
     slot = {lab: xaxis.slot(k) for k, lab in enumerate(exact)}
-    return _Canvas(ylo, yhi, xaxis, slot, styles, relative)
+    return _Canvas(ylo, yhi, xaxis, slot, styles, relative, scales=scales)
 
 
 def _draw_swept(
@@ -341,16 +398,15 @@ def _draw_panel(ax: Any, cv: _Canvas, rows: Mapping[str, pd.DataFrame], labels: 
         if g is None or g.empty:
             continue
         g = g.sort_values(col, ascending=False)
-        x = _steps(g, cv.relative)
-        if g["kind"].iloc[0] in _SWEPT:
+        x = _steps(g, cv.relative, cv.scales)
+        if label in cv.swept:
             curves.append(_draw_swept(ax, cv, label, g, x, k))
         else:
             x = _draw_single(ax, cv, label, g, x)
         _draw_edges(ax, cv, label, g, x)
-    if _guides(ax, curves):
-        cv.extra["theory slope: $h^p$ truncation,\n$h^{-1}$ rounding"] = Line2D(
-            [], [], color="k", lw=1.3, ls=(0, (4, 2))
-        )
+    if _guides(ax, curves, cv.rounding):
+        text = f"theory slope: $h^p$ truncation,\n$h^{{{cv.rounding:g}}}$ rounding"
+        cv.extra[text] = Line2D([], [], color="k", lw=1.3, ls=(0, (4, 2)))
 
 
 def _row_legend(ax: Any, cv: _Canvas) -> None:
@@ -366,12 +422,14 @@ def _row_legend(ax: Any, cv: _Canvas) -> None:
     )
 
 
-def _merged_names(acc: pd.DataFrame, labels: pd.DataFrame, col: str) -> dict[str, str]:
+def _merged_names(
+    acc: pd.DataFrame, labels: pd.DataFrame, col: str, swept: frozenset[str]
+) -> dict[str, str]:
     """Swept labels whose errors are identical at every step and point of the figure: the first
     (display order) -> its legend name, ``"a\n= b"``; the others are left out of the figure."""
     curves = {}
     by_label = _split(acc, "label")
-    for label in labels.loc[labels["kind"].isin(_SWEPT), "label"]:
+    for label in labels.loc[labels["label"].isin(swept), "label"]:
         g = by_label.get(label, acc.iloc[:0]).sort_values(["point", col])
         ok = (g["status"] == Status.OK).to_numpy()
         y = np.where(ok, g["rel_error"].to_numpy(dtype=float), np.nan)
@@ -403,6 +461,20 @@ def _label_panels(ax: Any, last_row: bool, first_col: bool, text: tuple[str, str
         ax.tick_params(labelbottom=False)
     if first_col:
         ax.set_ylabel(f"{ylabel}\nrelative error (max-norm)", fontsize=8)
+
+
+def _point_title(values: Any) -> str:
+    """A panel title for a point: its coordinates to 3 digits, a long list cut short.
+
+    Examples
+    --------
+    >>> _point_title("[10000.0, 0.8139410298049853]")
+    'x = [1e+04, 0.814]'
+    >>> _point_title("[0.1, 0.2, 0.3, ..., 0.2, 0.1] (10 values)")
+    'x = [0.1, 0.2, 0.3, ..., 0.2, 0.1] (10 values)'
+    """
+    text = re.sub(r"-?\d+\.\d+(?:e[-+]?\d+)?", lambda m: f"{float(m.group()):.3g}", str(values))
+    return "x = " + (text if len(text) <= 64 else text[:60] + " ...")
 
 
 _XLABEL_REL = "relative step h / max(1, |x|)"
@@ -444,26 +516,59 @@ def plot_error_vs_step(
     acc = acc[(acc["problem"] == problem) & (acc["status"] != Status.SKIPPED)]
     if acc.empty:
         raise ValueError(f"`problem` {problem!r} has no point measurements in the table.")
-    relative = step_column(df) == "step_rel"
+    tags = acc["tags"].iloc[0].replace(";", ", ")
+    title = f"{problem}: relative error against step   (tags: {tags})"
+    return step_figure(acc, styles, relative=step_column(df) == "step_rel", title=title)
+
+
+def step_figure(
+    acc: pd.DataFrame,
+    styles: Mapping[str, Style],
+    *,
+    relative: bool,
+    title: str,
+    rounding: float = -1.0,
+) -> Figure:
+    """The error-against-step figure of :func:`plot_error_vs_step` drawn from given rows.
+
+    Parameters
+    ----------
+    acc : pandas.DataFrame
+        Accuracy rows of one problem (no skipped ones), every point.
+    styles : mapping
+        Label -> :class:`Style`.
+    relative : bool
+        Whether the x axis is the relative step (``step_rel``) or the step used.
+    title : str
+        The figure's title (a line on identical curves is added when some are merged).
+    rounding : float, optional
+        Slope of the rounding guide: -1 for a gradient or Jacobian, -k for a k-th derivative.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    col = "step_rel" if relative else "step"
     labels = label_table(acc)
-    names = _merged_names(acc, labels, "step_rel" if relative else "step")
+    swept = _swept_labels(acc, labels, col)
+    names = _merged_names(acc, labels, col, swept)
     hidden = {n for name in names.values() for n in name.split("\n= ")[1:]}
     labels = labels[~labels["label"].isin(hidden)]
-    groups = _panel_groups(labels)
+    groups = _panel_groups(labels, swept)
     points = sorted(int(p) for p in acc["point"].dropna().unique())
     point_text = acc.drop_duplicates("point").set_index("point")["point_values"]
     nrows, ncols = len(groups), len(points)
     fig = Figure(figsize=(4.8 * ncols + 3.9, 2.9 * nrows + 1.0), layout="constrained")
     axes = np.array(fig.subplots(nrows, ncols, sharey=True, squeeze=False))
-    tags = acc["tags"].iloc[0].replace(";", ", ")
     note = (
         ("\ncurves with identical errors are drawn once, named together (a = b; equal to 6 digits)")
         if names
         else ""
     )
-    fig.suptitle(f"{problem}: relative error against step   (tags: {tags}){note}", fontsize=11)
+    fig.suptitle(f"{title}{note}", fontsize=11)
     shared = _canvas(acc, labels, styles, relative)
     shared.names.update(names)
+    shared.swept, shared.rounding = swept, rounding
     rows = _split(acc[[c for c in _COLUMNS if c in acc.columns]], ["point", "label"])
     at_point: dict[int, dict[str, pd.DataFrame]] = {p: {} for p in points}
     for (point, label), g in rows.items():
@@ -473,7 +578,7 @@ def plot_error_vs_step(
         for c, point in enumerate(points):
             ax = axes[r, c]
             _draw_panel(ax, cv, at_point[point], group_labels)
-            title = f"x = {point_text.get(point, point)}" if r == 0 else ""
+            title = _point_title(point_text.get(point, point)) if r == 0 else ""
             xlabel = _XLABEL_REL if relative else _XLABEL_ABS
             _label_panels(ax, r == nrows - 1, c == 0, (title, xlabel, group_name))
         _row_legend(axes[r, -1], cv)
