@@ -464,16 +464,19 @@ def _label_panels(ax: Any, last_row: bool, first_col: bool, text: tuple[str, str
 
 
 def _point_title(values: Any) -> str:
-    """A panel title for a point: its coordinates to 3 digits, a long list cut short.
+    """A panel title for a point: its coordinates to 6 digits (a point 1.001 next to a pole at 1
+    must not read 1), a long list cut short.
 
     Examples
     --------
     >>> _point_title("[10000.0, 0.8139410298049853]")
-    'x = [1e+04, 0.814]'
+    'x = [10000, 0.813941]'
+    >>> _point_title("[1.001]")
+    'x = [1.001]'
     >>> _point_title("[0.1, 0.2, 0.3, ..., 0.2, 0.1] (10 values)")
     'x = [0.1, 0.2, 0.3, ..., 0.2, 0.1] (10 values)'
     """
-    text = re.sub(r"-?\d+\.\d+(?:e[-+]?\d+)?", lambda m: f"{float(m.group()):.3g}", str(values))
+    text = re.sub(r"-?\d+\.\d+(?:e[-+]?\d+)?", lambda m: f"{float(m.group()):.6g}", str(values))
     return "x = " + (text if len(text) <= 64 else text[:60] + " ...")
 
 
