@@ -59,7 +59,7 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def time_report(code: Path, run: Path) -> dict[str, float]:
+def timed_report(code: Path, run: Path) -> dict[str, float]:
     """Wall and CPU seconds (report process and its figure processes) of ``diffbench report``
     on ``run`` with the code in ``code``."""
     env = {**os.environ, "PYTHONPATH": str(code), "MPLBACKEND": "Agg"}
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.repeat):
             for name, code in codes.items():
                 run = fresh_copy(source, work / f"{name}-run" / "run")
-                t = time_report(code, run)
+                t = timed_report(code, run)
                 print(f"  {name:8s} {t['wall']:6.1f} s wall  {t['cpu']:6.1f} s CPU", flush=True)
                 if name not in best or t["wall"] < best[name]["wall"]:
                     best[name] = t
