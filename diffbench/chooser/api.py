@@ -284,28 +284,21 @@ def choose(
         Restrict the candidates to these registered methods (default: all available). The
         reference gradient is built from every applicable accurate method regardless.
     time_limit : float or None, default 60
-        Seconds of evaluations of ``f`` to plan for (None: no limit). After the probes, the
-        rest of it divided by the measured time of one call is the number of evaluations the
-        measurements may make; the step sweeps run cheapest first (fewest evaluations per
-        gradient), each over every step, every third step, or not at all (skipped for time,
-        and reported) as the evaluations left allow. A fast ``f`` never reaches it.
+        Seconds of evaluations of ``f`` to plan for (None: no limit), turned into evaluations
+        by the time of one call; the step sweeps run cheapest first, over every step, every
+        third step or none (reported) as the evaluations left allow.
     progress : bool, default True
         Print what is being measured on stderr once a run lasts more than a few seconds.
     workers : int or map-like callable, default 1
-        Evaluate ``f`` at the points of one gradient in parallel, for the methods with a
-        ``workers`` setting (finite differences, complex step, Richardson, Ridders,
-        numpy-gradient; see :mod:`methods.parallel`): ``k > 1`` a pool of ``k`` processes
-        (``f`` must then pickle), or a map-like callable. Used in the step sweeps and the final
-        evaluations; the values, and so the ranking, the recommendation and its code, are those
-        of ``workers=1`` (the timing rounds that break ties run serially). Ignored when ``f``
-        takes arrays of points. Evaluations made in worker processes are not counted against
-        ``time_limit``.
+        Evaluate ``f`` at the points of one gradient in parallel (``k > 1``: a pool of ``k``
+        processes, ``f`` must pickle; or a map-like callable; :mod:`methods.parallel`), for the
+        methods with a ``workers`` setting, in the step sweeps and final evaluations. Values,
+        ranking and recommendation are those of ``workers=1``; evaluations in worker processes
+        are not counted against ``time_limit``. Ignored when ``f`` takes arrays of points.
     kind : {"gradient", "jacobian", "hessian", "derivative"}, default "gradient"
-        What to differentiate: any other kind than the gradient is chosen by
-        :func:`diffbench.chooser.kinds.choose_kind` (candidates: the methods declaring the kind;
-        ``target``, ``budget``, ``methods``, ``reference``, ``noise``, ``time_limit``, ``workers``
-        and ``progress`` apply as for gradients; ``workers`` other than 1 is refused for a
-        Jacobian) and returns a :class:`~diffbench.chooser.kinds.KindChoice`.
+        Another kind is chosen by :func:`diffbench.chooser.kinds.choose_kind` (the other
+        options apply as for gradients; a Jacobian refuses ``workers`` other than 1), which
+        returns a :class:`~diffbench.chooser.kinds.KindChoice`.
     deriv : int, default 1
         Derivative order k for ``kind="derivative"``.
 
@@ -324,12 +317,9 @@ def choose(
 
     Notes
     -----
-    The ranking (:mod:`diffbench.chooser.ranking`) rests on counted quantities: meets the
-    target, evaluations of ``f`` per gradient, robustness, expected error, then a fixed order
-    (declared reference grade, registry order, label). Time reorders the methods that meet the
-    target only where one is at least 2x faster than another in all but one of 9 interleaved
-    timing rounds, so the same call gives the same recommendation, step included, on an idle
-    or a loaded machine.
+    The ranking (:mod:`diffbench.chooser.ranking`) rests on counted quantities (target met,
+    evaluations, robustness, expected error, a fixed order); time reorders methods only when
+    one is 2x faster in 8 of 9 interleaved rounds, so a loaded machine gives the same answer.
 
     Examples
     --------
