@@ -25,14 +25,14 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .base import Method, RawResult, gradient_estimate
-from .batching import evaluate_replaced, replaced_points
+from .batching import evaluate_replaced
 from .capabilities import Family
 from .counting import CountedFunction
 from .estimate import Estimate
 from .fd_kinds import fd_derivative, fd_hessian, fd_jacobian
 from .fornberg import float_stencil, optimal_step
 from .ordered_sum import weighted_sum
-from .parallel import Workers, is_serial
+from .parallel import Workers
 from .registry import register
 from .step_rules import DATA_RULES, GUARDED, check_rule_supports, choose_steps, noise_level
 from .validation import (
@@ -256,14 +256,11 @@ class FiniteDifference(Method):
         A step that is a positive finite float or float array of shape ``(n,)`` and stays
         representable at ``x`` goes straight to the stencil (the checks :meth:`gradient` makes
         pass for it, so it computes the same numbers); any other (None, or one that
-        :meth:`gradient` would refuse) takes the :meth:`gradient` call, and its error. A
-        vectorized ``f`` or ``workers`` other than 1 always takes it.
+        :meth:`gradient` would refuse) takes the :meth:`gradient` call, and its error.
         """
         try:
             fun, arr, _ = self._prepare(f, x, None)
-        except Exception:
-            fun = None
-        if fun is None or self.vectorized or not is_serial(self.workers):
+        except Exception:  # every step's gradient() call raises it
             yield from super()._gradients_at_steps(f, x, steps, keep_errors)
             return
         used, plain = plain_steps(steps, arr)
@@ -274,14 +271,14 @@ class FiniteDifference(Method):
                 yield from super()._gradients_at_steps(f, x, [h], keep_errors)
                 continue
             counted = CountedFunction(fun, label)
-            points = replaced_points(arr, layout.coords, layout.new_values(arr, used[s]))
-            y = np.array(counted.each(points), dtype=float)
-            raw = RawResult(value=layout.gradient(y, used[s]), step=used[s])
+            raw = self._stencil_gradient(counted, arr, used[s], layout)
             yield gradient_estimate(raw, counted, arr.shape)
 
-    def _stencil_gradient(self, f: CountedFunction, x: np.ndarray, h: np.ndarray) -> RawResult:
+    def _stencil_gradient(
+        self, f: CountedFunction, x: np.ndarray, h: np.ndarray, layout: _Layout | None = None
+    ) -> RawResult:
         """The stencil's gradient of ``f`` at ``x`` with the representable steps ``h``."""
-        layout = _Layout.of(self.scheme, self.order, x.size)
+        layout = layout or _Layout.of(self.scheme, self.order, x.size)
         new = layout.new_values(x, h)
         y = evaluate_replaced(
             f, x, layout.coords, new, vectorized=self.vectorized, workers=self.workers
