@@ -13,7 +13,7 @@ import pytest
 from diffbench.chooser import choose, running
 from diffbench.chooser.cli import main
 from diffbench.chooser.kinds import choose_kind
-from diffbench.chooser.kinds_options import ScalarArgument, amplification
+from diffbench.chooser.kinds_options import ScalarArgument, kind_amplification
 from diffbench.problems import point_noise
 from methods import get_method
 
@@ -66,7 +66,7 @@ def test_the_noise_floor_of_a_kth_derivative_scales_as_h_to_minus_k() -> None:
         def call(g, h, deriv=deriv):
             return method.derivative(ScalarArgument(g), 0.4, step=h, deriv=deriv)
 
-        ratio = amplification(call, None, 1e-2) / amplification(call, None, 1e-3)
+        ratio = kind_amplification(call, None, 1e-2) / kind_amplification(call, None, 1e-3)
         assert 0.3 * 10.0**-deriv < ratio < 3 * 10.0**-deriv, deriv
 
 

@@ -40,7 +40,7 @@ from methods.registry import available
 from ..measure import call_kind
 from ..metrics import matrix_error
 from . import kinds_text, running
-from .kinds_options import ScalarArgument, amplification, kind_noise_level, with_workers
+from .kinds_options import ScalarArgument, kind_amplification, kind_noise_level, with_workers
 from .noise_model import check_noise
 from .probes import call_seconds
 from .running import FunctionExit, Meter, OutOfTime
@@ -261,7 +261,8 @@ def _noise_error(method: Method, ctx: dict[str, Any]) -> Callable[[Any], float]:
             return rel
         step = np.asarray(est.step, dtype=float)
         call = lambda g, h: _call(method, kind, g, x, deriv, h)  # noqa: E731
-        amp = amplification(call, m, step if kind != "derivative" else float(step.reshape(-1)[0]))
+        at = step if kind != "derivative" else float(step.reshape(-1)[0])
+        amp = kind_amplification(call, m, at)
         floor = ctx["eps_f"] * amp / scale
         return float(np.hypot(rel, floor)) if np.isfinite(floor) else np.inf
 

@@ -3,7 +3,7 @@
 * **noise**: :func:`kind_noise_level` is the noise level of ``f`` (given, 0 for rounding only, or
   ECnoise's estimate, :func:`diffbench.chooser.noise_model.noise_level`; for a vector ``f`` the
   largest over its components). On a noisy ``f`` a noise-linear method's error at a step is
-  ``hypot(measured, eps_f a(h) / |ref|)`` where ``a(h)`` (:func:`amplification`) is the RMS of
+  ``hypot(measured, eps_f a(h) / |ref|)`` where ``a(h)`` (:func:`kind_amplification`) is the RMS of
   the method's estimate on synthetic noise of standard deviation 1 at that step: ``~ h^-k`` for
   a k-th derivative, so the reachable error of each method is limited by the noise.
 * **time limit**: a :class:`~diffbench.chooser.running.Meter` counts the evaluations of ``f``
@@ -21,10 +21,10 @@ import numpy as np
 
 from methods import Method
 
-from .noise_model import FLOOR_DRAWS, NoiseLevel, noise_level
+from .noise_model import ECNOISE_EVALUATIONS, FLOOR_DRAWS, NoiseLevel, noise_level
 from .running import PureNoise
 
-__all__ = ["ScalarArgument", "amplification", "kind_noise_level", "with_workers"]
+__all__ = ["ScalarArgument", "kind_amplification", "kind_noise_level", "with_workers"]
 
 
 class ScalarArgument:
@@ -66,11 +66,11 @@ def kind_noise_level(
     levels = []
     for j in range(y0.size):
         levels.append(noise_level(_Component(f, j), x, float(y0[j]), given, remaining))
-        remaining -= 36 * (given is None)
+        remaining -= ECNOISE_EVALUATIONS * (given is None)
     return max(levels, key=lambda lv: (lv.noisy, lv.eps_f))
 
 
-def amplification(
+def kind_amplification(
     call: Callable[[Callable, Any], Any], m: int | None, step: Any, draws: int = FLOOR_DRAWS
 ) -> float:
     """RMS of the largest entry of ``call(noise, step)`` over ``draws`` draws of unit noise.
