@@ -167,10 +167,18 @@ def _benchmark():
 MEETS = [("forward", p) for p in (1, 2, 3, 5)] + [("backward", p) for p in (1, 2, 3, 4, 5, 6)]
 MEETS += [("central", p) for p in (2, 4, 6, 8)]
 
+#: Every configuration of the benchmark.
+ALL = [(scheme, p) for scheme, orders in _benchmark().STENCILS for p in orders]
 
-@pytest.mark.parametrize(("scheme", "order"), MEETS)
+
+@pytest.mark.parametrize(("scheme", "order"), ALL)
 def test_default_within_10x_of_best_swept_step(scheme, order):
+    # every configuration is within 10x of the second-best swept step (one swept step whose
+    # rounding errors happen to cancel cannot move it); those of MEETS of the best too
     bench = _benchmark()
     for name, f, x, truth in bench.cases():
         row = bench.one_case(scheme, order, "guarded", f, x, truth)
-        assert row["ratio"] <= 10.0, (name, tuple(x), row)
+        assert row["ratio2"] <= 10.0, (name, tuple(x), row)
+        if (scheme, order) in MEETS:
+            assert row["ratio"] <= 10.0, (name, tuple(x), row)
+        assert row["ratio2"] <= row["ratio"]
