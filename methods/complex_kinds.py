@@ -80,12 +80,6 @@ def cs_jacobian(
         return RawResult(value=decompress(compressed, pattern, colors, scale=h), step=h)
 
 
-def _real_check(f: CountedFunction, x: np.ndarray) -> bool:
-    cs = _helpers()
-    f0 = cs._complex_value(f, x.astype(complex))
-    return cs._real_value(f0, x, f.method)
-
-
 def _difference_steps(x: np.ndarray, step: Any, deriv: int) -> np.ndarray:
     if step is not None:
         return representable_step(x, step)
@@ -100,35 +94,45 @@ def cs_derivative(
     cs = _helpers()
     d = _difference_steps(x, step, deriv - 1)
     offsets, weights = float_stencil("central", deriv - 1, 2)
-    ok = _real_check(f, x)
-    slopes = []
-    for s in offsets:
-        z = (x + s * d).astype(complex) + 1j * cs.DEFAULT_STEP
-        y = cs._complex_value(f, z)
-        slopes.append(y.imag / cs.DEFAULT_STEP if np.isfinite(y) else np.nan)
+    h = cs.DEFAULT_STEP
+    points = [x.astype(complex)]
+    points += [(x + s * d).astype(complex) + 1j * h for s in offsets]
+    y = cs._complex_at(f, points, method.workers)
+    ok = cs._real_value(y[0], x, f.method)
     with np.errstate(all="ignore"):
-        value = (np.array(slopes) @ np.array(weights)) / d ** (deriv - 1)
+        slopes = np.where(np.isfinite(y[1:]), y[1:].imag / h, np.nan)
+        value = (slopes @ np.array(weights)) / d ** (deriv - 1)
     return RawResult(value=value if ok else np.full(1, np.nan), step=d)
 
 
-def cs_hessian(method: ComplexStep, f: CountedFunction, x: np.ndarray, step: Any) -> RawResult:
-    """Hessian: central differences (step ``d_j``) of complex-step slopes, symmetrised."""
-    cs = _helpers()
-    n = x.size
-    d = _difference_steps(x, step, 1)
-    ok = _real_check(f, x)
-    h = cs.DEFAULT_STEP
-    a = np.empty((n, n))
-    for j in range(n):
-        for i in range(n):
-            slopes = []
+def _hessian_points(x: np.ndarray, d: np.ndarray, h: float) -> list[np.ndarray]:
+    """``x + 0i``, then ``x + i h e_i +- d_j e_j`` for ``j``, then ``i``, then the sign."""
+    points = [x.astype(complex)]
+    for j in range(x.size):
+        for i in range(x.size):
             for sign in (1.0, -1.0):
                 z = x.astype(complex)
                 z[j] = x[j] + sign * d[j]
                 z[i] += 1j * h
-                y = cs._complex_value(f, z)
-                slopes.append(y.imag / h if np.isfinite(y) else np.nan)
-            with np.errstate(all="ignore"):
-                a[i, j] = (slopes[0] - slopes[1]) / (2.0 * d[j])
+                points.append(z)
+    return points
+
+
+def cs_hessian(method: ComplexStep, f: CountedFunction, x: np.ndarray, step: Any) -> RawResult:
+    """Hessian: central differences (step ``d_j``) of complex-step slopes, symmetrised.
+
+    The ``2 n^2 + 1`` points are evaluated as ``method.workers`` says (same values, same
+    ``nfev``, as one after the other).
+    """
+    cs = _helpers()
+    n = x.size
+    d = _difference_steps(x, step, 1)
+    h = cs.DEFAULT_STEP
+    y = cs._complex_at(f, _hessian_points(x, d, h), method.workers)
+    ok = cs._real_value(y[0], x, f.method)
+    with np.errstate(all="ignore"):
+        # slopes[j, i, s]: Im f(x + i h e_i + (-1)^s d_j e_j) / h (NaN where f is not finite)
+        slopes = np.where(np.isfinite(y[1:]), y[1:].imag / h, np.nan).reshape(n, n, 2)
+        a = ((slopes[:, :, 0] - slopes[:, :, 1]) / (2.0 * d[:, None])).T
     value = (a + a.T) / 2.0 if ok else np.full((n, n), np.nan)
     return RawResult(value=value, step=d)

@@ -9,7 +9,7 @@ The complex step has no subtraction, so its step can be tiny and its error reach
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
@@ -125,7 +125,9 @@ class ComplexStep(Method):
         Evaluate the ``n + 1`` complex points (one call of ``f`` each) in this process (1), in a
         pool of that many processes for the call, or through a map such as
         ``concurrent.futures.Executor.map`` (:mod:`methods.parallel`). Values, ``nfev`` and the
-        errors for an ``f`` unfit for complex arguments are those of ``workers=1``.
+        errors for an ``f`` unfit for complex arguments are those of ``workers=1``. A Hessian's
+        ``2 n^2 + 1`` points and a k-th derivative's stencil go to ``workers`` the same way, all
+        at once; a Jacobian evaluates its points one at a time in this process.
 
     Examples
     --------
@@ -175,10 +177,8 @@ class ComplexStep(Method):
         if self.vectorized:
             rows = partial(replaced_rows, x, coords, moved)
             y = evaluate_rows(_ComplexBatch(f), n + 1, n, rows, itemsize=16).astype(complex)
-        elif is_serial(self.workers):
-            y = np.array([_complex_value(f, z) for z in replaced_points(x, coords, moved)])
         else:
-            y = _complex_values(f, list(replaced_points(x, coords, moved)), self.workers)
+            y = _complex_at(f, replaced_points(x, coords, moved), self.workers)
         f0, y = y[0], y[1:]
         with np.errstate(all="ignore"):
             # Im(nan + 0j) is 0: a non-finite value must make the coordinate NaN, not 0.
@@ -198,6 +198,15 @@ class ComplexStep(Method):
 def _complex_value(f: CountedFunction, z: np.ndarray) -> complex:
     y = evaluate_complex(f, z, f.method)
     return complex(np.asarray(getattr(y, "value", y)).reshape(()))
+
+
+def _complex_at(f: CountedFunction, points: Iterable[np.ndarray], workers: Workers) -> np.ndarray:
+    """``f`` at every complex point, in order: one point after the other in this process
+    (``workers=1``), else through :class:`~methods.parallel.MapWrapper` (same values and
+    ``nfev``). The one way the complex-step estimates evaluate their points."""
+    if is_serial(workers):
+        return np.array([_complex_value(f, z) for z in points], dtype=complex)
+    return _complex_values(f, list(points), workers)
 
 
 def _complex_values(f: CountedFunction, points: list[np.ndarray], workers: Workers) -> np.ndarray:

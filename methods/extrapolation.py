@@ -121,7 +121,9 @@ class Richardson(Method):
     workers : int or map-like callable, default 1
         Evaluate the points (one call of ``f`` each) in this process (1), in a pool of that many
         processes for the call, or through a map such as ``concurrent.futures.Executor.map``
-        (:mod:`methods.parallel`); values and ``nfev`` are those of ``workers=1``.
+        (:mod:`methods.parallel`); values and ``nfev`` are those of ``workers=1``. A Hessian's
+        and a k-th derivative's distinct points (every level) go to ``workers`` the same way,
+        all at once; a Jacobian evaluates its points one at a time in this process.
 
     Examples
     --------
@@ -273,7 +275,9 @@ class Ridders(Method):
         this process (1), in a pool of that many processes for the call, or through a map such as
         ``concurrent.futures.Executor.map`` (:mod:`methods.parallel`); values and ``nfev`` are
         those of ``workers=1``. The columns themselves follow one another (each decides whether
-        the next is needed).
+        the next is needed). A Hessian and a k-th derivative are batched the same way: the
+        new points of one column of every entry still going are evaluated together, column
+        after column; a Jacobian evaluates its points one at a time in this process.
 
     Examples
     --------

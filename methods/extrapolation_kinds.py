@@ -37,6 +37,7 @@ each (k = 2, 3, 4; tests/test_extrapolation_kinds.py): median relative error 8e-
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -45,6 +46,7 @@ from .base import RawResult
 from .counting import CountedFunction
 from .fornberg import float_stencil
 from .ordered_sum import ordered_sum
+from .parallel import MapWrapper
 from .validation import representable_step
 
 if TYPE_CHECKING:
@@ -124,26 +126,61 @@ def _tableau(values: np.ndarray, rounding: np.ndarray) -> tuple[np.ndarray, np.n
     return value, np.where(np.isfinite(value), error, np.nan)
 
 
-class _Points:
-    """``f`` at ``x + sum_i t_i e_i``, each distinct point evaluated once (keyed by its moves)."""
+Moves = tuple[tuple[int, float], ...]
 
-    def __init__(self, f: CountedFunction, x: np.ndarray) -> None:
-        self.f, self.x, self.cache = f, x, {}
+
+class _Points:
+    """``f`` at ``x + sum_i t_i e_i``, each distinct point evaluated once (keyed by its moves).
+
+    :meth:`fill` evaluates the points a step of the estimate needs together, through ``map_``
+    (:class:`~methods.parallel.MapWrapper`: in this process or as the method's ``workers``
+    say; same values, ``nfev`` counted once by ``f``); a point not filled is evaluated when
+    it is read.
+    """
+
+    def __init__(self, f: CountedFunction, x: np.ndarray, map_: MapWrapper | None = None) -> None:
+        self.f, self.x, self.map_, self.cache = f, x, map_, {}
+
+    @staticmethod
+    def _key(moves: Iterable[tuple[int, float]]) -> Moves:
+        return tuple(sorted((i, t) for i, t in moves if t != 0.0))
+
+    def _point(self, key: Moves) -> np.ndarray:
+        point = self.x.copy()
+        for i, t in key:
+            point[i] = self.x[i] + t
+        return point
+
+    def fill(self, wanted: Iterable[Moves]) -> None:
+        """Evaluate the points of ``wanted`` not known yet, together, in order of first need."""
+        keys = list(dict.fromkeys(k for k in map(self._key, wanted) if k not in self.cache))
+        if keys:
+            values = self.f.each([self._point(k) for k in keys], self.map_)
+            self.cache.update(zip(keys, values, strict=True))
 
     def __call__(self, *moves: tuple[int, float]) -> Any:
-        key = tuple(sorted((i, t) for i, t in moves if t != 0.0))
+        key = self._key(moves)
         if key not in self.cache:
-            point = self.x.copy()
-            for i, t in key:
-                point[i] = self.x[i] + t
-            self.cache[key] = self.f(point)
+            self.cache[key] = self.f(self._point(key))
         return self.cache[key]
+
+
+def _kth_moves(deriv: int, h: float) -> list[Moves]:
+    """The points of the order-2 central ``deriv``-th difference at step ``h``."""
+    return [((0, s * h),) for s in float_stencil("central", deriv, 2)[0]]
+
+
+def _second_moves(i: int, j: int, hi: float, hj: float) -> list[Moves]:
+    """The points of the central second (``i == j``) or mixed (``i != j``) difference."""
+    if i == j:
+        return [((i, hi),), (), ((i, -hi),)]
+    return [((i, a), (j, b)) for a in (hi, -hi) for b in (hj, -hj)]
 
 
 def _kth_difference(at: _Points, deriv: int, h: float) -> tuple[float, float]:
     """The order-2 central ``deriv``-th difference at step ``h`` and its rounding bound."""
-    offsets, weights = float_stencil("central", deriv, 2)
-    values = np.array([float(at((0, s * h))) for s in offsets])
+    weights = float_stencil("central", deriv, 2)[1]
+    values = np.array([float(at(*m)) for m in _kth_moves(deriv, h)])
     terms = np.array(weights) * values
     with np.errstate(all="ignore"):
         d = ordered_sum(terms[None, :])[0] / h**deriv
@@ -153,11 +190,10 @@ def _kth_difference(at: _Points, deriv: int, h: float) -> tuple[float, float]:
 
 def _second_difference(at: _Points, i: int, j: int, hi: float, hj: float) -> tuple[float, float]:
     """Central second (``i == j``) or mixed (``i != j``) difference and its rounding bound."""
+    values = np.array([at(*m) for m in _second_moves(i, j, hi, hj)], dtype=float)
     if i == j:
-        values = np.array([at((i, hi)), at(), at((i, -hi))], dtype=float)
         weights, scale = np.array([1.0, -2.0, 1.0]), hi * hi
     else:
-        values = np.array([at((i, a), (j, b)) for a in (hi, -hi) for b in (hj, -hj)], dtype=float)
         weights, scale = np.array([1.0, -1.0, -1.0, 1.0]), 4.0 * hi * hj
     terms = weights * values
     with np.errstate(all="ignore"):
@@ -174,8 +210,11 @@ def richardson_derivative(
 ) -> RawResult:
     """``f^(k)(x)``: Richardson over ``D_k(h / 2^l)``, ``l = 0..levels``."""
     h0 = float(_steps(x, step, deriv, method)[0])
-    at = _Points(f, x)
-    pairs = [_kth_difference(at, deriv, h0 / 2.0**level) for level in range(method.levels + 1)]
+    steps = [h0 / 2.0**level for level in range(method.levels + 1)]
+    with MapWrapper(method.workers) as map_:
+        at = _Points(f, x, map_)
+        at.fill(m for t in steps for m in _kth_moves(deriv, t))
+        pairs = [_kth_difference(at, deriv, t) for t in steps]
     d, r = (np.array(v) for v in zip(*pairs, strict=True))
     value, error = _tableau(d, r)
     return RawResult(value=np.atleast_1d(value), step=np.array([h0]), error_estimate=error)
@@ -187,14 +226,16 @@ def richardson_hessian(
     """Hessian: Richardson over second and mixed differences at ``h / 2^l`` (upper triangle)."""
     n = x.size
     h = _steps(x, step, 2, method)
-    at = _Points(f, x)
     levels1 = method.levels + 1
+    steps = [h / 2.0**level for level in range(levels1)]
+    entries = [(i, j) for i in range(n) for j in range(i, n)]
     d = np.zeros((levels1, n, n))
     r = np.zeros((levels1, n, n))
-    for level in range(levels1):
-        t = h / 2.0**level
-        for i in range(n):
-            for j in range(i, n):
+    with MapWrapper(method.workers) as map_:
+        at = _Points(f, x, map_)
+        at.fill(m for t in steps for i, j in entries for m in _second_moves(i, j, t[i], t[j]))
+        for level, t in enumerate(steps):
+            for i, j in entries:
                 d[level, i, j], r[level, i, j] = _second_difference(at, i, j, t[i], t[j])
     value, error = _tableau(d, r)
     upper = np.triu(np.ones((n, n), dtype=bool))
@@ -237,12 +278,18 @@ def _neville(method: Ridders, h: float) -> Any:
     return _Neville(float(method.con), method.ntab, float(method.safe), h)
 
 
-def _run_tables(tables: list, difference: Any) -> None:
-    """Fill the tables column by column; ``difference(index, hh)`` gives (D, rounding)."""
+def _run_tables(tables: list, difference: Any, at: _Points, moves: Any) -> None:
+    """Fill the tables column by column; ``difference(index, hh)`` gives (D, rounding).
+
+    The points of one column of every table still going (``moves(index, hh)``) are evaluated
+    together (:meth:`_Points.fill`); the columns follow one another, as each table decides
+    from its last column whether it needs the next.
+    """
     for _ in range(tables[0].ntab if tables else 0):
         active = [k for k, t in enumerate(tables) if not t.done]
         if not active:
             break
+        at.fill(m for k in active for m in moves(k, tables[k].hh))
         for k in active:
             t = tables[k]
             d, rounding = difference(k, t.hh)
@@ -261,9 +308,15 @@ def ridders_derivative(
 ) -> RawResult:
     """``f^(k)(x)``: the ``dfridr`` tableau over ``D_k(h / con^c)``."""
     h0 = float(_steps(x, step, deriv, method)[0])
-    at = _Points(f, x)
     tables = [_neville(method, h0)]
-    _run_tables(tables, lambda k, hh: _kth_difference(at, deriv, hh))
+    with MapWrapper(method.workers) as map_:
+        at = _Points(f, x, map_)
+        _run_tables(
+            tables,
+            lambda k, hh: _kth_difference(at, deriv, hh),
+            at,
+            lambda k, hh: _kth_moves(deriv, hh),
+        )
     value, error, used = _results(tables, (1,))
     return RawResult(value=value, step=used, error_estimate=error)
 
@@ -272,15 +325,20 @@ def ridders_hessian(method: Ridders, f: CountedFunction, x: np.ndarray, step: An
     """Hessian: one ``dfridr`` tableau per entry ``i <= j`` (second or mixed difference)."""
     n = x.size
     h = _steps(x, step, 2, method)
-    at = _Points(f, x)
     entries = [(i, j) for i in range(n) for j in range(i, n)]
     tables = [_neville(method, 1.0) for _ in entries]  # hh is the common scale t of (h_i, h_j)
+
+    def moves(k: int, t: float) -> list[Moves]:
+        i, j = entries[k]
+        return _second_moves(i, j, t * h[i], t * h[j])
 
     def difference(k: int, t: float) -> tuple[float, float]:
         i, j = entries[k]
         return _second_difference(at, i, j, t * h[i], t * h[j])
 
-    _run_tables(tables, difference)
+    with MapWrapper(method.workers) as map_:
+        at = _Points(f, x, map_)
+        _run_tables(tables, difference, at, moves)
     value, error = np.empty((n, n)), np.empty((n, n))
     for k, (i, j) in enumerate(entries):
         value[i, j] = value[j, i] = tables[k].best[0]

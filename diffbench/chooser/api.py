@@ -50,7 +50,7 @@ from .ranking import candidate_key, rank
 from .reference import consensus, formula_reference, reference_pool
 from .results import Candidate, Choice, Probes, Reference, StepRuleAdvice
 from .running import FunctionExit, Meter, OutOfTime, relative_error, run
-from .step_sweep import measure_step, probe_call, sweep_subset
+from .step_sweep import cheapest_first, measure_step, probe_call, sweep_subset
 
 __all__ = [
     "DEFAULT_TIME_LIMIT",
@@ -237,7 +237,7 @@ def _measure(
         ctx.stage(f"first call of {method.label}")
         probed.append((method, *probe_call(method, ctx)))
     # the sweeps in a fixed order, cheapest first: what the time limit leaves goes to them
-    probed.sort(key=lambda p: 0 if p[1].estimate is None else p[1].estimate.nfev)
+    probed = cheapest_first(probed, lambda p: None if p[1].estimate is None else p[1].estimate.nfev)
     rows += [measure_step(method, ctx, probe, arg) for method, probe, arg in probed]
     return [_without_runtime(r) for r in rows], ctx, dual, notes
 

@@ -17,6 +17,9 @@ chooser on a smaller scale:
   of the widest run of steps within 10x of its best error (as the gradient chooser's window).
 * **ranking**: meets the target first, then fewer evaluations of ``f``, then smaller error, then
   the fixed order (reference grade, registry order, label). Time is shown, never ranked on.
+* **time limit**: the candidates are measured cheapest first (the evaluations of ``f`` each is
+  expected to take, counted on a stand-in for ``f``), as the gradient chooser's step sweeps; one
+  that needs more than is left is listed as not measured, with what it needed.
 
 Errors are :func:`diffbench.metrics.matrix_error` (relative) against the reference.
 """
@@ -40,11 +43,17 @@ from methods.registry import available
 from ..measure import call_kind
 from ..metrics import matrix_error
 from . import kinds_text, running
-from .kinds_options import ScalarArgument, kind_amplification, kind_noise_level, with_workers
+from .kinds_options import (
+    ScalarArgument,
+    expected_evaluations,
+    kind_amplification,
+    kind_noise_level,
+    with_workers,
+)
 from .noise_model import check_noise
 from .probes import call_seconds
 from .running import FunctionExit, Meter, OutOfTime
-from .step_sweep import pick_in_window, widest_run
+from .step_sweep import cheapest_first, pick_in_window, widest_run
 
 __all__ = ["KIND_STEPS", "KindCandidate", "KindChoice", "check_kind", "choose_kind"]
 
@@ -81,6 +90,7 @@ class KindCandidate:
     grade: int = 0
     order: int = 0
     why: str = ""
+    for_time: bool = False  # not measured: the time limit was spent (``why`` says how)
 
 
 @dataclass(frozen=True)
@@ -278,7 +288,7 @@ def _measure(cls: type[Method], settings: dict, pos: int, ctx: dict[str, Any]) -
     try:
         est, seconds = _timed(method, kind, f, x, deriv, None)
     except OutOfTime:
-        return KindCandidate(**base, code="", why=kinds_text.SKIPPED_FOR_TIME)
+        return KindCandidate(**base, code="", why=kinds_text.SKIPPED_FOR_TIME, for_time=True)
     except Exception as exc:  # noqa: BLE001 - reported as a rejected candidate
         return KindCandidate(**base, code="", why=kinds_text.failure(exc))
     best_est, best_err, step = est, error(est), None
@@ -300,6 +310,25 @@ def _measure(cls: type[Method], settings: dict, pos: int, ctx: dict[str, Any]) -
         seconds=seconds,
         meets_target=bool(best_err <= ctx["target"]),
     )
+
+
+def _cheapest_first(configs: list, only: set | None, ctx: dict[str, Any], y: np.ndarray) -> list:
+    """(class, settings, registry position, expected evaluations) of the configurations to
+    measure, fewest expected evaluations of ``f`` first (as the gradient chooser's sweeps:
+    :func:`~diffbench.chooser.step_sweep.cheapest_first`), counted on a stand-in for ``f``."""
+    kind, x, deriv = ctx["kind"], ctx["x"], ctx["deriv"]
+    m = None if y.ndim == 0 else y.size
+    scale = np.maximum(1.0, np.abs(x))
+    step = KIND_STEPS[KIND_STEPS.size // 2] * (scale[0] if kind == "derivative" else scale)
+    planned = []
+    for cls, settings, pos in configs:
+        if only is not None and cls.name not in only:
+            continue
+        method = cls(**settings)  # serial: workers change no count
+        sweep = KIND_STEPS.size if method.kind == "step" else 0
+        call = lambda g, h, method=method: _call(method, kind, g, x, deriv, h)  # noqa: E731
+        planned.append((cls, settings, pos, expected_evaluations(call, m, step, sweep)))
+    return cheapest_first(planned, lambda p: p[3])
 
 
 def _key(c: KindCandidate) -> tuple:
@@ -347,12 +376,15 @@ def choose_kind(
         (:mod:`diffbench.chooser.kinds_options`).
     time_limit : float or None, default None
         Seconds of evaluations of ``f`` to plan for (None: no limit): the evaluations it buys
-        at the measured cost of one call; candidates not measured when they are spent are
-        listed (``why``: not measured), never ranked.
+        at the measured cost of one call. The candidates are measured cheapest first (expected
+        evaluations, :func:`~diffbench.chooser.kinds_options.expected_evaluations`), so the
+        limit leaves out the expensive ones; those not measured are listed (``for_time``;
+        ``why`` says what they needed), never ranked.
     workers : int or map-like callable, default 1
-        Given to the candidates with a ``workers`` setting (finite-difference Hessians and k-th
-        derivatives evaluate their points through it, same values); not for ``kind="jacobian"``
-        (its evaluations are one point at a time), which refuses ``workers`` other than 1.
+        Given to the candidates with a ``workers`` setting (finite-difference, complex-step,
+        Richardson and Ridders Hessians and k-th derivatives evaluate their points through it,
+        same values); not for ``kind="jacobian"`` (its evaluations are one point at a time),
+        which refuses ``workers`` other than 1.
     progress : bool, default False
         Say on stderr what is measured once a run is long.
 
@@ -418,15 +450,21 @@ def _choose_kind(
            "workers": workers, "noisy": level.noisy, "eps_f": level.eps_f}  # fmt: skip
     only = None if methods is None else set(methods)
     ranked, rejected = [], []
-    for cls, settings, pos in configs:
-        if only is not None and cls.name not in only:
-            continue
+    for cls, settings, pos, need in _cheapest_first(configs, only, ctx, y):
         meter.stage(f"{cls.name} ({kind})")
-        c = _measure(cls, settings, pos, ctx)
+        if math.isfinite(need) and need > meter.remaining:  # left to those after it (if cheaper)
+            label = cls(**settings).label
+            why = kinds_text.needs_more(need, meter.remaining)
+            c = KindCandidate(
+                label, "", grade=int(cls.reference), order=pos, why=why, for_time=True
+            )
+        else:
+            c = _measure(cls, settings, pos, ctx)
         if c.why == "" and budget is not None and c.nfev > budget:
             c = KindCandidate(**{**c.__dict__, "why": kinds_text.over_budget(c.nfev, budget)})
         (rejected if c.why else ranked).append(c)
-    not_measured = [c.label for c in rejected if c.why == kinds_text.SKIPPED_FOR_TIME]
+    rejected.sort(key=lambda c: c.order)  # listed in registry order (stable: variants too)
+    not_measured = [c.label for c in rejected if c.for_time]
     notes = [kinds_text.noise_note(level)]
     if not_measured:
         notes.append(kinds_text.time_note(limit, seconds, not_measured))

@@ -21,6 +21,7 @@ __all__ = [
     "noise_note",
     "over_budget",
     "report",
+    "needs_more",
     "time_note",
     "what",
 ]
@@ -48,6 +49,14 @@ def noise_note(level: NoiseLevel) -> str:
     }[level.origin.name]
     kind = "noisy: errors include the noise floor" if level.noisy else "not noisy"
     return f"noise of f: {level.eps_f:.1e} ({source}; {kind})"
+
+
+def needs_more(need: float, left: float) -> str:
+    """Why a candidate was not measured: its expected evaluations exceed what is left."""
+    return (
+        f"not measured: needs about {need:.0f} evaluations of f, the time limit (--time-limit) "
+        f"leaves {max(0, int(left))}"
+    )
 
 
 def time_note(limit: float, seconds: float, skipped: list[str]) -> str:

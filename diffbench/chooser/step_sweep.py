@@ -14,9 +14,9 @@ time limit allows (:attr:`Context.remaining`, counted) can shorten the plan, by 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -36,6 +36,7 @@ __all__ = [
     "SUBSET_FROM",
     "StepSetup",
     "Sweep",
+    "cheapest_first",
     "measure_step",
     "pick_in_window",
     "probe_call",
@@ -56,6 +57,8 @@ SUBSET = 8
 COARSE = 3
 #: Calls after the sweep: the method's default step, the chosen step, and a fallback.
 _FINAL_CALLS = 3
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,22 @@ def sweep_plan(points: int, nfev: int, remaining: float) -> int | None:
         if (math.ceil(points / stride) + _FINAL_CALLS) * nfev <= remaining:
             return stride
     return None
+
+
+def cheapest_first(items: Iterable[T], nfev: Callable[[T], float | None]) -> list[T]:
+    """``items`` in the order the step sweeps spend what the time limit leaves: fewest
+    evaluations of ``f`` per call (``nfev(item)``, measured by a first call) first.
+
+    An unknown cost (None: the first call failed) counts as 0; ties keep the given order, so
+    the plan is fixed by counted quantities alone (the gradient chooser and
+    :mod:`diffbench.chooser.kinds`). A time limit then leaves out the most expensive sweeps.
+
+    Examples
+    --------
+    >>> cheapest_first(["a", "b", "c", "d"], {"a": 8, "b": 2, "c": None, "d": 2}.get)
+    ['c', 'b', 'd', 'a']
+    """
+    return sorted(items, key=lambda item: nfev(item) or 0)
 
 
 def probe_call(method: Method, ctx: Context) -> tuple[Run, np.ndarray]:
