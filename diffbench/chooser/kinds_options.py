@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -139,8 +140,6 @@ def expected_evaluations(
     adaptive tableau) may take more or fewer on ``f`` itself. An unknown count (``inf``) orders
     the method last but never skips it: it is measured if the evaluations left allow.
     """
-    import warnings
-
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
