@@ -6,6 +6,8 @@ are what ``diffbench run --kinds jacobian,hessian`` measures at the default step
 
 - ``KindAccuracy.track_relative_error`` / ``track_nfev``: one Jacobian or Hessian at the
   problem's first point with the method's default step; ``KindCost.time_kind``: its time.
+  ``diffbench from-asv`` turns them into the sweep's ``accuracy`` rows of that kind (the time in
+  ``time``); the ratios below stay in its ``asv_other.csv``.
 - ``KindRatios``: measured side by side in one process by ``benchmarks/kinds_ratios.py``
   (``unit = "ratio"``, lower is better): the hyper-dual Hessian's time / numdifftools.Hessian's
   on Rosenbrock n = 10 and 100 (and its error at n = 10, with numdifftools' for comparison),

@@ -8,13 +8,16 @@ near x, ``log-large``: x = 1e10), at each problem's first point:
 
 - ``StepRuleAccuracy.track_relative_error``: the relative error of the default-step gradient
   with that ``step_rule`` (through the sweep's kernel, :func:`diffbench.measure.measure_gradient`);
+- ``StepRuleAccuracy.track_nfev``: its evaluations of f;
 - ``StepRuleAccuracy.track_extra_nfev``: its evaluations of f beyond the stencil (its ``nfev``
-  minus that of the unit-scale rule ``relative``, which spends none).
+  minus that of the unit-scale rule ``relative``, which spends none; ``unit = "extra
+  evaluations"``).
 
 A rule that does not serve a stencil (``gmsw``: forward and backward order 1 only) or gives no
-finite estimate is skipped the asv way (``NotImplementedError`` in ``setup``). The parameter
-``rule`` is not a column of the results table, so ``diffbench from-asv`` lists these among the
-other benchmarks. The project is imported inside the functions (only the rule names at import).
+finite estimate is skipped the asv way (``NotImplementedError`` in ``setup``). ``diffbench
+from-asv`` turns these values into the sweep's ``step-rule`` rows (``step_rule``, ``rel_error``,
+``nfev``, ``nfev_extra``). The project is imported inside the functions (only the rule names at
+import).
 """
 
 from __future__ import annotations
@@ -89,7 +92,12 @@ class StepRuleAccuracy:
 
     track_relative_error.unit = "relative error"  # type: ignore[attr-defined]
 
+    def track_nfev(self, truths: dict, rule: str, label: str, problem: str) -> int:
+        return int(self.m.nfev)
+
+    track_nfev.unit = "evaluations"  # type: ignore[attr-defined]
+
     def track_extra_nfev(self, truths: dict, rule: str, label: str, problem: str) -> int:
         return self.extra
 
-    track_extra_nfev.unit = "evaluations"  # type: ignore[attr-defined]
+    track_extra_nfev.unit = "extra evaluations"  # type: ignore[attr-defined]

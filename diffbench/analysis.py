@@ -221,9 +221,9 @@ def method_summary(df: pd.DataFrame) -> pd.DataFrame:
     labels = label_table(df).set_index("label")
     labels = labels[labels.index.isin(set(df.loc[df["region"] == "point", "label"]))]
     worst = best_attainable(df, grid=False)
-    worst = worst[~worst["skipped"]]
+    worst = worst[~worst["skipped"].astype(bool)]
     first = best_attainable(df, grid=False, first_point=True)
-    first = first[~first["skipped"]]
+    first = first[~first["skipped"].astype(bool)]
     steps = best_steps(df)
     steps = steps[steps["point"] == steps["problem"].map(first_points(df))]
     dflt = default_results(df)

@@ -13,21 +13,39 @@ their parameter names (:data:`TABLE_PARAMS`): ``label`` (a configuration's label
 row, at the problem's first point, as the sweep's), ``problem`` (or ``n``: ``rosenbrock-<n>``),
 ``point``, ``step`` (the sweep's relative step: ``step_rel``, and ``step`` is
 ``step_rel * max(1, |x_i|)`` at the point), ``grid_size`` and ``region``. ``track_*`` values with
-``unit = "relative error"`` fill ``rel_error``, with ``unit = "evaluations"`` ``nfev``, and
-``time_*`` values ``time`` (asv's median seconds per call); the benchmarks of one parameter
-combination share its row. Every other value (ratios, peak memory, benchmarks with other
-parameters) is listed in :data:`OTHER_FILE`.
+``unit = "relative error"`` fill ``rel_error``, with ``unit = "evaluations"`` ``nfev``, with
+``unit = "extra evaluations"`` ``nfev_extra``, and ``time_*`` values ``time`` (asv's median
+seconds per call); the benchmarks of one parameter combination share its row, keyed by the
+sweep's :func:`~diffbench.store.measurement_key`. Every other value (ratios, peak memory,
+benchmarks with other parameters) is listed in :data:`OTHER_FILE`.
+
+Beyond gradients (``benchmarks/bench_kinds.py``, ``benchmarks/bench_step_rules.py``), rows are
+those ``diffbench run`` writes for the same measurement:
+
+- a ``problem`` of :mod:`diffbench.battery_kinds` (whatever the parameter naming the method:
+  ``bench_kinds`` passes a label as ``method``) makes the row the sweep's ``accuracy`` row of
+  that Jacobian, Hessian or k-th derivative at the default step, at the problem's first point:
+  ``derivative_kind`` and ``deriv`` (the k of a ``derivative``) set, ``step_rel`` empty.
+  The sweep does not time these; asv's time of the same call (``KindCost.time_kind``) goes to
+  that row's ``time``. The ``KindRatios`` stay in :data:`OTHER_FILE`.
+- a ``rule`` with a ``configuration`` (a label) makes a ``step-rule`` row at the problem's first
+  point: ``step_rule``, ``rel_error``, ``nfev`` and ``nfev_extra`` (what the rule spent beyond
+  the unit-scale rule ``relative``). A rule the configuration does not take (``gmsw`` serves
+  forward and backward order 1 only; :func:`diffbench.plan.step_rules_for`) is no row, as in the
+  sweep, unless asv stored a value for it.
 
 asv records a skipped combination and a NaN the same way, so a NaN becomes a row with status
 ``skipped`` (the suite skips what cannot run here, what raised and what returned NaN; ``asv run
---show-stderr`` prints which); combinations that are not measurements at all (a point index
-beyond a problem's points, with no value) are left out. A failed benchmark becomes a row with
-status ``error``.
+--show-stderr`` prints which: where the sweep writes ``non-finite``, asv's row says
+``skipped``); combinations that are not measurements at all (a point index beyond a problem's
+points, or a step rule the configuration does not take, with no value) are left out. A failed
+benchmark becomes a row with status ``error``.
 
 What the suite never stores is refused with an error naming the file, the benchmark and the
 parameters, never stored or allocated: a negative point index, or a value for a point the
-problem does not have; a step that is not a positive number; a negative error, time or nfev; a
-grid of more than :data:`diffbench.steps.MAX_GRID_POINTS` nodes.
+problem does not have; a step that is not a positive number; a negative error, time or nfev, an
+nfev_extra that is not an integer; a grid of more than :data:`diffbench.steps.MAX_GRID_POINTS`
+nodes.
 """
 
 from __future__ import annotations
@@ -76,9 +94,15 @@ DEFAULT_OUTPUT = "reports/asv"
 OTHER_FILE = "asv_other.csv"
 #: Parameter names that map onto columns of the results table.
 TABLE_PARAMS = frozenset(
-    {"label", "method", "problem", "n", "point", "step", "grid_size", "region"}
+    {"label", "configuration", "method", "rule", "problem", "n", "point", "step", "grid_size"}
+    | {"region"}
 )
-_ACCURACY_UNIT = "relative error"
+#: The column of a ``track_*`` benchmark's values, by its unit.
+_TRACK_COLUMNS = {
+    "relative error": "rel_error",
+    "evaluations": "nfev",
+    "extra evaluations": "nfev_extra",
+}
 
 
 class AsvResultsError(ResultsFileError):
@@ -203,7 +227,8 @@ def _param_values(params: Any, where: str) -> list[list[Any]]:
 # rows
 # --------------------------------------------------------------------------------------------
 class _Lookup:
-    """Method configurations and problems by the names asv stored, looked up once per read."""
+    """Method configurations, problems and accepted step rules by the names asv stored, looked up
+    once per read."""
 
     def __init__(self) -> None:
         import methods
@@ -215,24 +240,41 @@ class _Lookup:
             c.name: c for c in resolve_methods([{"name": n} for n in methods.method_names()])
         }
         self.problems: dict[str, Any] = {}
+        self.rules: dict[str, tuple[str, ...]] = {}
 
     def config(self, label: str | None, name: str | None) -> Any:
-        """The configuration of a label (or of a method name's defaults), or None if unknown."""
+        """The configuration of a label (or of a method name's defaults; a ``method`` parameter
+        holding a label, as ``bench_kinds``' does, is read as that label), or None if unknown."""
         if label is None:
-            return self.defaults.get(name)
+            return self.defaults.get(name) or self.by_label.get(name)
         found = self.by_label.get(label)
         return found or next((c for c in self.defaults.values() if c.label == label), None)
 
     def problem(self, name: str) -> Any:
-        """The battery problem of that name (``rosenbrock-<n>`` too), or None if unknown."""
+        """The problem of that name: of the gradient battery (``rosenbrock-<n>`` too) or of
+        :mod:`diffbench.battery_kinds` (a Jacobian, Hessian or k-th derivative); None if
+        unknown."""
+        from .battery_kinds import get_kind_problem
         from .problems import get_problem
 
         if name not in self.problems:
-            try:
-                self.problems[name] = get_problem(name)
-            except (ValueError, TypeError):
-                self.problems[name] = None
+            self.problems[name] = None
+            for get in (get_problem, get_kind_problem):
+                try:
+                    self.problems[name] = get(name)
+                    break
+                except (ValueError, TypeError):
+                    continue
         return self.problems[name]
+
+    def accepts(self, config: Any, rule: str) -> bool:
+        """Whether the sweep measures ``config`` with ``step_rule=rule``
+        (:func:`diffbench.plan.step_rules_for`)."""
+        from .plan import step_rules_for
+
+        if config.label not in self.rules:
+            self.rules[config.label] = step_rules_for(config)
+        return rule in self.rules[config.label]
 
 
 def _is_int(value: Any) -> bool:
@@ -251,7 +293,7 @@ def _check_params(params: Mapping[str, Any], where: str) -> None:
     from .schema import REGIONS
     from .steps import MAX_GRID_POINTS
 
-    for name in ("label", "method", "problem"):
+    for name in ("label", "configuration", "method", "rule", "problem"):
         if name in params and not isinstance(params[name], str):
             raise AsvResultsError(f"{where}: `{name}` {params[name]!r} is not a string.")
     n, point, step = params.get("n"), params.get("point"), params.get("step")
@@ -284,6 +326,18 @@ def _check_grid(problem: Any, size: int, where: str) -> None:
         )
 
 
+def _what(measure: str, problem: Any) -> tuple[str, str, int | None]:
+    """``(measure, derivative_kind, deriv)`` of a row: a problem of
+    :mod:`diffbench.battery_kinds` makes it the sweep's ``accuracy`` row of its kind at the
+    default step (its time, if asv timed it, in ``time``), whatever the benchmark's parameters
+    would make of a gradient problem."""
+    from .battery_kinds import KindProblem
+
+    if not isinstance(problem, KindProblem):
+        return measure, "gradient", None
+    return "accuracy", problem.kind, problem.deriv if problem.kind == "derivative" else None
+
+
 def _base_row(
     run: AsvRun,
     measure: str,
@@ -293,13 +347,15 @@ def _base_row(
     has_value: bool = False,
 ) -> dict[str, Any] | None:
     """The row of one parameter combination, without values; None if it is no measurement (a
-    point index beyond the problem's points, with no value: the suite's product of parameters
-    holds such combinations and skips them).
+    point index beyond the problem's points, or a step rule the configuration does not take,
+    with no value: the suite's product of parameters holds such combinations and skips them).
 
     The columns describing the method and the problem are the sweep's (same functions); a grid
     row's ``nfev`` is only what asv counted (``GridAccuracy.track_nfev``), never reconstructed.
     The parameter ``step`` is the sweep's relative step (``step_rel``); ``step`` is then the
-    largest step passed at the point, ``step_rel * max(1, |x_i|)``.
+    largest step passed at the point, ``step_rel * max(1, |x_i|)``. Benchmarks without a
+    ``point`` parameter that measure a Jacobian, Hessian, k-th derivative or step rule do it at
+    the problem's first point, as the sweep's cost rows.
 
     Raises
     ------
@@ -313,15 +369,21 @@ def _base_row(
     from .steps import step_at
 
     _check_params(params, where)
-    label = params.get("label")
+    label = params.get("label", params.get("configuration"))
     config = lookup.config(label, params.get("method"))
     problem_name = params.get("problem")
     if problem_name is None:
         problem_name = f"rosenbrock-{params['n']}"
     problem = lookup.problem(problem_name)
-    # cost benchmarks time a problem's first point, as the sweep's cost rows do
-    point = 0 if measure == "cost" else params.get("point")
+    measure, kind, deriv = _what(measure, problem)
+    rule = params.get("rule")
+    if rule is not None and config is not None and not has_value:
+        if not lookup.accepts(config, rule):
+            return None  # not a stencil the rule serves: the sweep measures no such row
     grid_size = params.get("grid_size")
+    # benchmarks of one point measure a problem's first point, as the sweep's cost rows do
+    first = grid_size is None and (measure == "step-rule" or kind != "gradient")
+    point = 0 if measure == "cost" else params.get("point", 0 if first else None)
     form = "point" if grid_size is None else "grid"
     step_rel = params.get("step")
     row: dict[str, Any] = {
@@ -329,10 +391,13 @@ def _base_row(
         "measure": measure,
         "schema_version": SCHEMA_VERSION,
         "form": form,
+        "derivative_kind": kind,
+        "deriv": deriv,
         "problem": problem_name,
         "point": point,
         "step_rel": step_rel,
         "step": step_rel,
+        "step_rule": rule or "",
         "grid_size": grid_size,
         "region": params.get("region", "point"),
         "versions": f"asv results of commit {run.commit_hash[:12]}, {run.env_name}, "
@@ -340,7 +405,7 @@ def _base_row(
         "message": "",
     }
     if config is not None:
-        row.update(config.columns(form))
+        row.update(config.columns(form, kind, deriv))
     else:
         shown = str(label if label is not None else params.get("method"))
         row.update(method=shown.split("(")[0], label=shown, message="not in this registry")
@@ -361,15 +426,11 @@ def _base_row(
             _check_grid(problem, grid_size, where)
             spacing = grid_spacing(problem.domain, grid_size)
             row.update(step=spacing, step_used=spacing, point_values=grid_text(problem.domain))
+    step_key = step_rel if grid_size is None else None
     row["key"] = measurement_key(
-        measure,
-        problem_name,
-        point,
-        row["label"],
-        step_rel if grid_size is None else None,
-        grid_size,
-        row["region"],
-    )
+        measure, problem_name, point, row["label"], step_key, grid_size, row["region"], kind,
+        deriv, step_rule=rule,
+    )  # fmt: skip
     return row
 
 
@@ -381,9 +442,13 @@ def _has_value(value: Any) -> bool:
 def _checked_value(column: str, value: Any, where: str) -> float | int:
     """A benchmark value for ``column``, or :class:`AsvResultsError` naming ``where``: errors
     and times are non-negative numbers (an error may be infinite), nfev a non-negative
-    integer."""
+    integer, nfev_extra an integer (a difference of two counts)."""
     if not _is_real(value):
         raise AsvResultsError(f"{where}: value {value!r} is not a number.")
+    if column == "nfev_extra":
+        if not (math.isfinite(value) and float(value).is_integer()):
+            raise AsvResultsError(f"{where}: nfev_extra {value!r} is not an integer.")
+        return int(value)
     if column == "nfev":
         if not (math.isfinite(value) and value >= 0 and float(value).is_integer()):
             raise AsvResultsError(f"{where}: nfev {value!r} is not a non-negative integer.")
@@ -439,22 +504,26 @@ def _finish(row: dict) -> dict:
 
 
 def _column(bench: Mapping[str, Any]) -> str | None:
-    """The table column a benchmark's values go to, or None."""
+    """The table column a benchmark's values go to (by its type and unit), or None."""
     if bench.get("type") == "time":
         return "time"
     if bench.get("type") == "track":
-        return {_ACCURACY_UNIT: "rel_error", "evaluations": "nfev"}.get(bench.get("unit"))
+        return _TRACK_COLUMNS.get(bench.get("unit"))
     return None
 
 
 def _measure(bench: Mapping[str, Any]) -> str | None:
-    """``accuracy`` (configurations by ``label``) or ``cost`` (methods by name, default
-    settings and step) for benchmarks that are rows of the table, else None."""
+    """``accuracy`` (configurations by ``label``), ``cost`` (methods by name, default settings
+    and step) or ``step-rule`` (a ``rule`` with a ``configuration``'s label) for benchmarks that
+    are rows of the table, else None. (A problem of :mod:`diffbench.battery_kinds` makes any of
+    them an ``accuracy`` row of its kind: :func:`_what`.)"""
     names = set(bench.get("param_names") or ())
     if not names or not names <= TABLE_PARAMS or _column(bench) is None:
         return None
-    if not ({"label", "method"} & names and {"problem", "n"} & names):
+    if not ({"label", "configuration", "method"} & names and {"problem", "n"} & names):
         return None
+    if "rule" in names:
+        return "step-rule" if {"label", "configuration"} & names else None
     return "cost" if "method" in names else "accuracy"
 
 
