@@ -335,6 +335,10 @@ class Method:
         sparsity : array_like of bool or scipy.sparse matrix, shape (m, n), optional
             Where the Jacobian may be non-zero. Structurally independent columns are grouped
             (Curtis-Powell-Reid) and perturbed at once: a tridiagonal Jacobian costs 3 groups.
+            The pattern is the caller's promise (as for SciPy's ``approx_derivative``) and is
+            not checked: a true non-zero outside it is dropped, and where columns are grouped
+            (finite differences, complex step, dual numbers) it is also added, silently, to
+            the entry of its row whose column shares its group.
 
         Returns
         -------

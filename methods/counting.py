@@ -160,7 +160,10 @@ class CountedFunction:
     def _scalar(self, x: Any, y: Any) -> Any:
         """Check a value of f that is not a plain real scalar; return it as a scalar."""
         y = self._check_numeric(x, y)
-        shape = np.shape(getattr(y, "value", y))
+        if isinstance(y, list | tuple) and any(hasattr(v, "value") for v in y):
+            shape: tuple = (len(y),)  # dual numbers refuse numpy.asarray (it would drop parts)
+        else:
+            shape = np.shape(getattr(y, "value", y))
         if shape not in ((), (1,)):
             raise FunctionEvaluationError(
                 f"{self.method}: f must return a scalar, got shape {shape} "
@@ -230,8 +233,8 @@ class CountedFunction:
         )
         if kind == "c" and not np.iscomplexobj(getattr(x, "value", x)):
             raise FunctionEvaluationError(
-                f"{self.method}: f returned a complex number {y} for the real point "
-                f"x={describe_point(x)}; a real function is expected."
+                f"{self.method}: f returned a complex number {describe_point(y)} for the real "
+                f"point x={describe_point(x)}; a real function is expected."
             )
         if not numeric:
             raise FunctionEvaluationError(

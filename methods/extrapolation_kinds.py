@@ -47,7 +47,7 @@ from .counting import CountedFunction
 from .fornberg import float_stencil
 from .ordered_sum import ordered_sum
 from .parallel import MapWrapper
-from .validation import representable_step
+from .validation import check_step_power, representable_step
 
 if TYPE_CHECKING:
     from .extrapolation import Richardson, Ridders
@@ -95,13 +95,16 @@ def initial_step(
 
 
 def _steps(x: np.ndarray, step: Any, deriv: int, method: Richardson | Ridders) -> np.ndarray:
-    """The user's steps, or the default of ``method``'s own tableau (levels and step ratio)."""
+    """The user's steps, or the default of ``method``'s own tableau (levels and step ratio);
+    a step whose ``deriv``-th power overflows is an error naming ``step``."""
     if step is not None:
-        return representable_step(x, step)
-    if hasattr(method, "levels"):  # Richardson: 0.1 was measured with 4 levels
-        return initial_step(x, deriv, method.levels, 2.0, calibrate=4)
-    # Ridders: 0.1 was measured with the default tableau (ntab = 10, con = 1.4)
-    return initial_step(x, deriv, method.ntab - 1, float(method.con), calibrate=9)
+        h = representable_step(x, step)
+    elif hasattr(method, "levels"):  # Richardson: 0.1 was measured with 4 levels
+        h = initial_step(x, deriv, method.levels, 2.0, calibrate=4)
+    else:  # Ridders: 0.1 was measured with the default tableau (ntab = 10, con = 1.4)
+        h = initial_step(x, deriv, method.ntab - 1, float(method.con), calibrate=9)
+    check_step_power(h, deriv, default="" if step is not None else "default")
+    return h
 
 
 def _tableau(values: np.ndarray, rounding: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

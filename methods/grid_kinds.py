@@ -33,7 +33,7 @@ import numpy as np
 from .base import RawResult
 from .counting import CountedFunction
 from .derivative_kinds import check_deriv, check_kind
-from .validation import representable_step
+from .validation import check_step_power, representable_step
 
 __all__ = ["GridKinds", "check_axis"]
 
@@ -136,9 +136,12 @@ class GridKinds:
 
     # -- point form ----------------------------------------------------------------------------
     def _kind_step(self, x: np.ndarray, step: Any, deriv: int) -> np.ndarray:
-        if step is None:
+        given = step is not None
+        if not given:
             step = self._kind_theoretical_step(deriv) * np.maximum(1.0, np.abs(x))
-        return representable_step(x, np.broadcast_to(np.asarray(step, dtype=float), x.shape))
+        h = representable_step(x, np.broadcast_to(np.asarray(step, dtype=float), x.shape))
+        check_step_power(h, deriv, default="" if given else "default")
+        return h
 
     def _derivative(self, f: CountedFunction, x: np.ndarray, step: Any, deriv: int) -> RawResult:
         h = self._kind_step(x, step, deriv)

@@ -79,8 +79,9 @@ class _NumdifftoolsGradient(Method):
         if "complex" in self.needs:  # a real f would give a confident wrong value: an error
             fun = _complex_checked(fun, self.label)
         estimator = getattr(nd, what)(on_copies(fun), **options)
-        if self.steps_along_x:
-            self._check_steps(estimator, np.reshape(x, -1), step, options.get("n", 1))
+        # the complex method's Hessian and higher derivatives (n > 1) move x along the reals too
+        if self.steps_along_x or estimator.n > 1:
+            self._check_steps(estimator, np.reshape(x, -1), step, estimator.n)
         try:
             return estimator(x)
         except FunctionEvaluationError:

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import importlib.metadata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any, ClassVar
 
@@ -15,7 +17,7 @@ from .capabilities import Family, ReferenceGrade
 from .counting import CountedFunction
 from .registry import register
 from .sparsity import restrict_to_pattern
-from .validation import check_positive_int, check_positive_real
+from .validation import check_positive_int, check_positive_real, representable_step
 
 __all__ = ["ScipyDerivative"]
 
@@ -165,8 +167,34 @@ class ScipyDerivative(Method):
             ) from None
         return getattr(scipy.differentiate, what)
 
+    def _initial_steps(self, x: np.ndarray, step: np.ndarray | None) -> np.ndarray:
+        """``step``, or ``initial_step`` per coordinate if it does not vanish at ``x``.
+
+        ``initial_step`` is absolute: where ``x + initial_step == x`` (``|x|`` above about
+        ``1e16`` for the default 0.5) every difference is 0 and SciPy would return 0, or
+        rounding noise, as converged. A given ``step`` is checked by :meth:`Method._prepare`.
+        """
+        if step is not None:
+            return step
+        h0 = np.full(x.size, float(self.initial_step))
+        representable_step(x, h0, default="initial_step", hint=" or a larger `initial_step`")
+        return h0
+
+    @contextmanager
+    def _guarded(self) -> Iterator[None]:
+        """SciPy's call, its floating-point warnings silenced and a stencil it cannot build (a
+        very high ``order``: a singular system) named."""
+        try:
+            with np.errstate(all="ignore"):
+                yield
+        except np.linalg.LinAlgError as exc:
+            raise ValueError(
+                f"{self.label}: scipy.differentiate cannot build the stencil of `order`="
+                f"{self.order} ({exc}); use a smaller `order`."
+            ) from None
+
     def _options(self, x: np.ndarray, step: np.ndarray | None) -> dict[str, Any]:
-        h0 = np.full(x.size, float(self.initial_step)) if step is None else step
+        h0 = self._initial_steps(x, step)
         return dict(order=int(self.order), initial_step=h0, step_factor=float(self.step_factor),
                     maxiter=int(self.maxiter))  # fmt: skip
 
@@ -180,7 +208,7 @@ class ScipyDerivative(Method):
             return values.reshape(values.shape[0], *np.shape(xi)[1:])
 
         options = self._options(x, step)
-        with np.errstate(all="ignore"):
+        with self._guarded():
             res = self._scipy("jacobian")(columns, x, **options)
         value = np.asarray(res.df, dtype=float).reshape(-1, n)
         nit = np.asarray(res.nit).reshape(value.shape)
@@ -206,7 +234,7 @@ class ScipyDerivative(Method):
                 f"(scipy.differentiate.hessian takes one initial step), got {h0.tolist()}."
             )
         options["initial_step"] = float(h0[0])
-        with np.errstate(all="ignore"):
+        with self._guarded():
             res = self._scipy("hessian")(batch, x, **options)
         return RawResult(
             value=np.asarray(res.ddf, dtype=float).reshape(n, n),
@@ -216,7 +244,7 @@ class ScipyDerivative(Method):
     def _gradient(self, f: CountedFunction, x: np.ndarray, step: np.ndarray | None) -> RawResult:
         derivative = self._scipy("derivative")
         n = x.size
-        h0 = np.full(n, float(self.initial_step)) if step is None else step
+        h0 = self._initial_steps(x, step)
 
         def elementwise(t: np.ndarray, index: np.ndarray) -> np.ndarray:
             # t: abscissae of any shape; index (broadcastable): which coordinate each one moves.
@@ -227,7 +255,7 @@ class ScipyDerivative(Method):
             values = evaluate_rows(f, idx.size, n, rows)
             return np.asarray(values, dtype=float).reshape(t.shape)
 
-        with np.errstate(all="ignore"):
+        with self._guarded():
             res = derivative(
                 elementwise,
                 x,

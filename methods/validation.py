@@ -20,6 +20,7 @@ __all__ = [
     "check_positive_real",
     "check_bool",
     "representable_step",
+    "check_step_power",
     "check_workers_setting",
 ]
 
@@ -153,6 +154,39 @@ def representable_step(
             f"`step` {name(i)} overflows at x[{i}]={float(x[i])!r}: x + h is not finite."
         )
     return used
+
+
+def check_step_power(h: np.ndarray, deriv: int, *, default: str = "") -> None:
+    """Raise naming ``step`` if ``h ** deriv`` overflows float64 (a ``deriv``-th difference
+    divides by it; Python floats raise ``OverflowError`` there, numpy's give ``inf``).
+
+    Parameters
+    ----------
+    h : numpy.ndarray
+        The steps, one per coordinate.
+    deriv : int
+        The derivative order the differences divide by ``h ** deriv`` for.
+    default : str, optional
+        As for :func:`representable_step`: words saying the steps are a default.
+
+    Examples
+    --------
+    >>> check_step_power(np.array([1e100]), 3)
+    >>> try:
+    ...     check_step_power(np.array([1e200]), 2)
+    ... except ValueError as exc:
+    ...     print(str(exc)[:58])
+    `step` 1e+200 is too large for a derivative of order 2: st
+    """
+    with np.errstate(over="ignore"):
+        big = np.flatnonzero(~np.isfinite(np.abs(np.asarray(h, dtype=float)) ** deriv))
+    if big.size:
+        i = int(big[0])
+        shown = f"({default} {h[i]:.3g})" if default else f"{h[i]:.3g}"
+        raise ValueError(
+            f"`step` {shown} is too large for a derivative of order {deriv}: step**{deriv} "
+            f"overflows float64 at x[{i}]; pass a smaller `step`."
+        )
 
 
 def plain_steps(steps: Sequence[Any], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
