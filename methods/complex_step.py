@@ -298,7 +298,9 @@ def _reject_branch_points(
         warnings.warn(
             f"{method}: f is not analytic at x={describe_point(x)} along coordinate {i} "
             f"(Re f(x + ih) - f(x) = {y.real[i] - f0:.3g} is as large as Im f(x + ih) = "
-            f"{y.imag[i]:.3g}, as at a branch point such as sqrt at 0): that coordinate is NaN.",
+            f"{y.imag[i]:.3g}, as at a branch point such as sqrt at 0, or when the step is not "
+            f"small against the scale on which f varies there: try a smaller `step`): that "
+            f"coordinate is NaN.",
             RuntimeWarning,
             stacklevel=4,
         )

@@ -158,3 +158,16 @@ def test_hessians_not_symmetric_are_named_in_theory():
             value = get_method(info.name).hessian(FUNC, x).value
         if not np.array_equal(value, value.T):
             assert info.name in named, f"{info.name}'s Hessian is not symmetric"
+
+
+def test_complex_step_warning_at_a_step_not_small_against_x_suggests_a_smaller_step():
+    # x = 2e-20 is on the scale of the default step 1e-20: t**3 moves its real part as much as
+    # its imaginary part; the estimate is NaN with a warning that says what to do, and a
+    # smaller step gives the derivative 3 x^2
+    method = get_method("complex-step")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = method.derivative(lambda t: t**3, 2e-20).value
+    assert np.isnan(value)
+    assert any("smaller `step`" in str(w.message) for w in caught)
+    assert method.derivative(lambda t: t**3, 2e-20, step=1e-30).value == pytest.approx(1.2e-39)
