@@ -146,6 +146,12 @@ class _NumdifftoolsGradient(Method):
         """
         sequence = gradient.step(x, method=gradient.method, n=n, order=gradient.method_order)
         steps = np.array([np.broadcast_to(np.abs(h), x.shape) for h in sequence], dtype=float)
+        if steps.size == 0:  # e.g. a step of 1e-20: numdifftools keeps none of its sequence
+            asked = "its default steps" if step is None else f"`step` {np.min(step):.3g}"
+            raise ValueError(
+                f"{self.label}: numdifftools builds no step sequence from {asked} at x; pass a "
+                "larger `step`."
+            )
         smallest, largest = steps.min(axis=0), steps.max(axis=0)
         with np.errstate(over="ignore", invalid="ignore"):
             lost = np.flatnonzero((x + smallest) - x == 0)

@@ -171,3 +171,12 @@ def test_complex_step_warning_at_a_step_not_small_against_x_suggests_a_smaller_s
     assert np.isnan(value)
     assert any("smaller `step`" in str(w.message) for w in caught)
     assert method.derivative(lambda t: t**3, 2e-20, step=1e-30).value == pytest.approx(1.2e-39)
+
+
+def test_numdifftools_complex_hessian_with_a_tiny_step_names_step():
+    # numdifftools keeps no step of its sequence from 1e-20: one line naming `step`, not a
+    # reduction error from inside the step check
+    _need("numdifftools-complex")
+    f = lambda x: x[0] ** 2 * x[1]  # noqa: E731
+    with pytest.raises(ValueError, match="numdifftools-complex: .*`step` 1e-20"):
+        get_method("numdifftools-complex").hessian(f, np.array([1.0, 2.0]), step=1e-20)
