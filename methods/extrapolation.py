@@ -33,7 +33,7 @@ from .validation import (
     check_workers_setting,
 )
 
-__all__ = ["Richardson", "Ridders", "central_difference"]
+__all__ = ["Richardson", "Ridders", "central_difference", "check_smallest_step"]
 
 _EPS = float(np.finfo(float).eps)
 
@@ -166,6 +166,7 @@ class Richardson(Method):
         n, levels = x.size, self.levels
         h0 = _default_step(x, 0.1) if step is None else step
         halves = h0[None, :] / 2.0 ** np.arange(levels + 1)[:, None]  # (levels + 1, n)
+        check_smallest_step(x, halves[-1], self)
         fp, fm, width = _central_values(f, x, halves, self.vectorized, self.workers)
         with np.errstate(all="ignore"):
             d = (fp - fm) / width
@@ -184,6 +185,30 @@ class Richardson(Method):
             )
         return RawResult(
             value=value, step=width[0] / 2, error_estimate=_nan_where_nan(error, value)
+        )
+
+
+def check_smallest_step(x: np.ndarray, smallest: np.ndarray, method: Richardson) -> None:
+    """Raise ``ValueError`` naming ``levels`` and ``step`` if the smallest step of the tableau,
+    ``h / 2^levels``, vanishes in ``x + h`` (its central differences would be 0 / 0).
+
+    Examples
+    --------
+    >>> try:
+    ...     check_smallest_step(np.ones(1), np.array([1e-20]), Richardson(levels=60))
+    ... except ValueError as exc:
+    ...     print(str(exc)[:64])
+    richardson(levels=60): the smallest step h / 2**60 = 1e-20 vanis
+    """
+    smallest = np.broadcast_to(np.abs(smallest), x.shape)
+    with np.errstate(over="ignore", invalid="ignore"):
+        lost = np.flatnonzero((x + smallest) - x == 0)
+    if lost.size:
+        i = int(lost[0])
+        raise ValueError(
+            f"{method.label}: the smallest step h / 2**{method.levels} = {smallest[i]:.3g} "
+            f"vanishes at x[{i}]={float(x[i])!r} (x + h == x in float64); use fewer `levels` "
+            "or a larger `step`."
         )
 
 

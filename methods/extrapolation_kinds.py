@@ -104,6 +104,10 @@ def _steps(x: np.ndarray, step: Any, deriv: int, method: Richardson | Ridders) -
     else:  # Ridders: 0.1 was measured with the default tableau (ntab = 10, con = 1.4)
         h = initial_step(x, deriv, method.ntab - 1, float(method.con), calibrate=9)
     check_step_power(h, deriv, default="" if step is not None else "default")
+    if hasattr(method, "levels"):
+        from .extrapolation import check_smallest_step
+
+        check_smallest_step(x, h / 2.0**method.levels, method)
     return h
 
 

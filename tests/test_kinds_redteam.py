@@ -180,3 +180,22 @@ def test_numdifftools_complex_hessian_with_a_tiny_step_names_step():
     f = lambda x: x[0] ** 2 * x[1]  # noqa: E731
     with pytest.raises(ValueError, match="numdifftools-complex: .*`step` 1e-20"):
         get_method("numdifftools-complex").hessian(f, np.array([1.0, 2.0]), step=1e-20)
+
+
+def _richardson_call(method, kind):
+    x = np.array([1.0, 2.0])
+    if kind == "derivative":
+        return method.derivative(np.exp, 1.0, deriv=2)
+    if kind == "jacobian":
+        return method.jacobian(lambda v: np.array([v[0] * v[1], v[1]]), x)
+    return getattr(method, kind)(lambda v: np.exp(v[0]) * v[1], x)
+
+
+@pytest.mark.parametrize("kind", ["gradient", "hessian", "jacobian", "derivative"])
+def test_richardson_levels_whose_smallest_step_vanishes_name_levels(kind):
+    # levels=60 divides the step by 2**60: x + h == x, so every central difference was 0 / 0
+    # (the gradient was NaN without a warning, the Hessian garbage)
+    with pytest.raises(ValueError, match=r"richardson\(levels=60\): the smallest step .*`levels`"):
+        _richardson_call(get_method("richardson", levels=60), kind)
+    # the default 4 levels are unaffected
+    assert np.all(np.isfinite(_richardson_call(get_method("richardson"), kind).value))
