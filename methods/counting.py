@@ -68,6 +68,9 @@ class CountedFunction:
         Label of the calling method, used in messages.
     """
 
+    #: What ``f`` must return, as the messages name it (a vector for a Jacobian's subclass).
+    returns: str = "a real scalar"
+
     def __init__(self, f: Callable, method: str) -> None:
         self.f = f
         self.method = method
@@ -247,7 +250,7 @@ class CountedFunction:
         shown = repr(y)
         shown = shown if len(shown) <= 60 else shown[:57] + "..."
         return FunctionEvaluationError(
-            f"{self.method}: f must return a real scalar, got {type(y).__name__} {shown} "
+            f"{self.method}: f must return {self.returns}, got {type(y).__name__} {shown} "
             f"at x={describe_point(x)}: {why}."
         )
 

@@ -122,6 +122,8 @@ class VectorCountedFunction(CountedFunction):
         The expected length (from a sparsity pattern); default the length of the first value.
     """
 
+    returns = "a real vector of shape (m,) for jacobian()"
+
     def __init__(self, f: Callable, method: str, m: int | None = None) -> None:
         super().__init__(f, method)
         self.m = m

@@ -10,18 +10,27 @@ chooser on a smaller scale:
 * **reference**: the exact value from the formula when ``f`` carries one (Hessian and k-th
   derivative, :mod:`diffbench.truth`), else the result of the applicable method of the highest
   declared :class:`~methods.capabilities.ReferenceGrade` (hyper-dual, then complex step, then
-  extrapolation for a Hessian; dual numbers, hyper-dual, complex step for a Jacobian), whose
-  distance to the next graded one is reported as the uncertainty.
+  extrapolation for a Hessian; dual numbers, hyper-dual, complex step for a Jacobian; ties of
+  grade in registry order), whose distance to the next graded one is the uncertainty. As the
+  gradient chooser adds its reference's uncertainty to every error, so does this one; and the
+  reference method itself is scored against that next graded one, so its own error is never 0
+  by construction (with no second graded method it is not measured: NaN, ranked last among
+  those with its evaluations).
 * **steps**: a method of kind ``step`` runs at its default step and over relative steps
   ``10^-1 .. 10^-8`` (two per decade, times ``max(1, |x|)``); the recommended step is the middle
   of the widest run of steps within 10x of its best error (as the gradient chooser's window).
 * **ranking**: meets the target first, then fewer evaluations of ``f``, then smaller error, then
-  the fixed order (reference grade, registry order, label). Time is shown, never ranked on.
+  the fixed order (reference grade, registry order, label). Time is shown, never ranked on:
+  per call, after compilation (a method that evaluates ``f`` zero times computes from the
+  formula and compiles on its first call: it is timed on a second call, which costs no
+  evaluation of ``f``, and the difference is its ``compile_seconds``).
 * **time limit**: the candidates are measured cheapest first (the evaluations of ``f`` each is
   expected to take, counted on a stand-in for ``f``), as the gradient chooser's step sweeps; one
   that needs more than is left is listed as not measured, with what it needed.
 
-Errors are :func:`diffbench.metrics.matrix_error` (relative) against the reference.
+Errors are :func:`diffbench.metrics.matrix_error` (relative) against the reference. A step of
+the sweep at which a method raises one of :data:`STEP_FAILURES` is skipped; anything else raised
+there is a defect and propagates.
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ import numpy as np
 
 from methods import Method, method_class
 from methods.capabilities import Need, ReferenceGrade
+from methods.counting import FunctionEvaluationError
 from methods.derivative_kinds import DERIVATIVE_KINDS, check_deriv
 from methods.functions import has_expression
 from methods.parallel import Workers, check_workers
@@ -55,10 +65,20 @@ from .probes import call_seconds
 from .running import FunctionExit, Meter, OutOfTime
 from .step_sweep import cheapest_first, pick_in_window, widest_run
 
-__all__ = ["KIND_STEPS", "KindCandidate", "KindChoice", "check_kind", "choose_kind"]
+__all__ = [
+    "KIND_STEPS",
+    "STEP_FAILURES",
+    "KindCandidate",
+    "KindChoice",
+    "check_kind",
+    "choose_kind",
+]
 
 #: Relative steps swept for step methods (times ``max(1, |x|)``): two per decade.
 KIND_STEPS = 10.0 ** (-np.arange(2, 17) / 2.0)
+#: What a method legitimately raises at a step of the sweep (a step lost in ``x + h``, ``f``
+#: failing or overflowing at a point): the step is skipped. Anything else is a defect and raises.
+STEP_FAILURES = (ValueError, ArithmeticError, FunctionEvaluationError)
 
 
 def check_kind(kind: Any) -> str:
@@ -91,6 +111,7 @@ class KindCandidate:
     order: int = 0
     why: str = ""
     for_time: bool = False  # not measured: the time limit was spent (``why`` says how)
+    compile_seconds: float = float("nan")  # first call's compilation, apart from ``seconds``
 
 
 @dataclass(frozen=True)
@@ -110,6 +131,7 @@ class KindChoice:
     noisy: bool = False
     not_measured: tuple[str, ...] = field(default=())
     time_limit: float = math.inf
+    second_reference: str = ""
 
     @property
     def recommended(self) -> KindCandidate | None:
@@ -193,14 +215,29 @@ def _exact(f: Callable, kind: str, x: np.ndarray, deriv: int) -> np.ndarray | No
     return np.asarray(exact_derivative(f.expr, f.symbols[0], float(x[0]), deriv))
 
 
+@dataclass(frozen=True)
+class _Reference:
+    """The reference value; its source; its uncertainty (added to every error, as the gradient
+    chooser adds its reference's); and, for a graded method, the next graded one that scores
+    the reference method itself (its own error is never 0 by construction)."""
+
+    value: np.ndarray
+    basis: str
+    uncertainty: float = 0.0
+    second: str = ""
+    second_value: np.ndarray | None = None
+
+
 def _graded_reference(
     f: Callable, kind: str, x: np.ndarray, deriv: int, configs: list
-) -> tuple[np.ndarray, str, float]:
-    """The best-graded applicable method's value, its label and the distance to the next one."""
-    graded = sorted(
-        {cls for cls, _, _ in configs if cls.reference > ReferenceGrade.NONE},
-        key=lambda c: -int(c.reference),
-    )
+) -> _Reference:
+    """The best-graded applicable method's value, its label and the distance to the next one
+    (ties of grade: registry order, so the reference never depends on a set's order)."""
+    first_pos: dict[type, int] = {}
+    for cls, _, pos in configs:
+        if cls.reference > ReferenceGrade.NONE:
+            first_pos.setdefault(cls, pos)
+    graded = sorted(first_pos, key=lambda c: (-int(c.reference), first_pos[c]))
     found: list[tuple[str, np.ndarray]] = []
     for cls in graded:
         try:
@@ -216,8 +253,10 @@ def _graded_reference(
         raise ValueError(
             f"no method graded as a reference computes the {kind} of f at x (`--kind` {kind})."
         )
-    spread = matrix_error(found[1][1], found[0][1])[1] if len(found) > 1 else float("nan")
-    return found[0][1], found[0][0], spread
+    if len(found) == 1:
+        return _Reference(found[0][1], found[0][0], float("nan"))
+    spread = matrix_error(found[1][1], found[0][1])[1]
+    return _Reference(found[0][1], found[0][0], spread, found[1][0], found[1][1])
 
 
 def _dense(value: Any) -> Any:
@@ -231,41 +270,57 @@ def _timed(method: Method, kind: str, f: Callable, x: np.ndarray, deriv: int, st
 
 
 def _sweep(method: Method, ctx: dict[str, Any], error: Callable) -> tuple[list, np.ndarray]:
-    """Estimates and errors over :data:`KIND_STEPS` (inf where a call failed or time ran out)."""
+    """Estimates and errors over :data:`KIND_STEPS` (inf where a call failed or time ran out).
+
+    Only the method's call is guarded, and only against what a method raises on a bad step
+    (:data:`STEP_FAILURES`): an error of the sweep itself is not swallowed.
+    """
     kind, f, x, deriv = ctx["kind"], ctx["f"], ctx["x"], ctx["deriv"]
-    scale = np.maximum(1.0, np.abs(x))
-    scale = scale[0] if kind == "derivative" else scale
+    scale = _step_scale(kind, x)
     errs, ests = [], []
+    stopped = False
     for t in KIND_STEPS:
         e = None
-        if ests and ests[-1] is _STOPPED:
-            e = _STOPPED
-        else:
+        if not stopped:
+            step = t * scale
             try:
-                e = _call(
-                    method, kind, f, x, deriv, t * (scale[0] if kind == "derivative" else scale)
-                )
+                e = _call(method, kind, f, x, deriv, step)
             except OutOfTime:
-                e = _STOPPED  # the steps left are not measured
-            except Exception:  # noqa: BLE001 - a step lost in x + h, say
-                e = None
+                stopped = True  # the steps left are not measured
+            except STEP_FAILURES:
+                e = None  # a step lost in x + h, f failing at a point, say
         ests.append(e)
-        errs.append(np.inf if e is None or e is _STOPPED else error(e))
-    return [None if e is _STOPPED else e for e in ests], np.array(errs)
+        errs.append(np.inf if e is None else error(e))
+    return ests, np.array(errs)
 
 
-_STOPPED = object()
+def _step_scale(kind: str, x: np.ndarray) -> float | np.ndarray:
+    """``max(1, |x|)``: the factor of a relative step (one number for a k-th derivative)."""
+    scale = np.maximum(1.0, np.abs(x))
+    return float(scale[0]) if kind == "derivative" else scale
 
 
-def _noise_error(method: Method, ctx: dict[str, Any]) -> Callable[[Any], float]:
-    """The error of an estimate: measured, and on a noisy f for a noise-linear method combined
-    with the noise floor ``eps_f a(h) / |ref|`` at its step (``a ~ h^-k``)."""
+def _unscored(label: str, ctx: dict[str, Any]) -> bool:
+    """The reference method itself when no second graded method can score it."""
+    ref: _Reference = ctx["ref"]
+    return label == ref.basis and ref.second_value is None
+
+
+def _noise_error(method: Method, label: str, ctx: dict[str, Any]) -> Callable[[Any], float]:
+    """The error of an estimate: measured (the reference method itself against the next
+    graded one), plus the reference's uncertainty, and on a noisy f for a noise-linear method
+    combined with the noise floor ``eps_f a(h) / |ref|`` at its step (``a ~ h^-k``). NaN for
+    the reference method when nothing can score it."""
     kind, x, deriv, ref = ctx["kind"], ctx["x"], ctx["deriv"], ctx["ref"]
-    scale = float(np.max(np.abs(ref))) or 1.0
-    m = None if ref.ndim < 2 or kind != "jacobian" else ref.shape[0]
+    against = ref.second_value if label == ref.basis else ref.value
+    known = ref.uncertainty if math.isfinite(ref.uncertainty) else 0.0
+    scale = float(np.max(np.abs(ref.value))) or 1.0
+    m = None if ref.value.ndim < 2 or kind != "jacobian" else ref.value.shape[0]
 
     def error(est: Any) -> float:
-        rel = matrix_error(_dense(est.value), ref)[1]
+        if against is None:
+            return math.nan
+        rel = matrix_error(_dense(est.value), against)[1] + known
         rel = rel if np.isfinite(rel) else np.inf
         if not ctx["noisy"] or not type(method).noise_linear or est.step is None:
             return rel
@@ -279,18 +334,32 @@ def _noise_error(method: Method, ctx: dict[str, Any]) -> Callable[[Any], float]:
     return error
 
 
+def _per_call(method: Method, ctx: dict[str, Any], est: Any, first: float) -> tuple[float, float]:
+    """Seconds per call after compilation, and the compilation's (NaN if none).
+
+    A method that evaluated ``f`` zero times computed from the formula, compiling it on the
+    first call (cached on ``f``): it is timed again, which costs no evaluation of ``f``, and
+    the first call's excess is its compilation. Any other method is timed on its first call.
+    """
+    if est.nfev != 0:
+        return first, math.nan
+    _, seconds = _timed(method, ctx["kind"], ctx["f"], ctx["x"], ctx["deriv"], None)
+    return seconds, max(0.0, first - seconds)
+
+
 def _measure(cls: type[Method], settings: dict, pos: int, ctx: dict[str, Any]) -> KindCandidate:
     """Run one configuration (over the step grid for a step method) against the reference."""
     method = cls(**with_workers(cls, settings, ctx["workers"]))
     kind, f, x, deriv = ctx["kind"], ctx["f"], ctx["x"], ctx["deriv"]
     base = {"label": cls(**settings).label, "grade": int(cls.reference), "order": pos}
-    error = _noise_error(method, ctx)
+    error = _noise_error(method, base["label"], ctx)
     try:
-        est, seconds = _timed(method, kind, f, x, deriv, None)
+        est, first = _timed(method, kind, f, x, deriv, None)
     except OutOfTime:
         return KindCandidate(**base, code="", why=kinds_text.SKIPPED_FOR_TIME, for_time=True)
     except Exception as exc:  # noqa: BLE001 - reported as a rejected candidate
         return KindCandidate(**base, code="", why=kinds_text.failure(exc))
+    seconds, compile_seconds = _per_call(method, ctx, est, first)
     best_est, best_err, step = est, error(est), None
     if method.kind == "step":
         ests, errs = _sweep(method, ctx, error)
@@ -299,7 +368,7 @@ def _measure(cls: type[Method], settings: dict, pos: int, ctx: dict[str, Any]) -
             lo, hi = widest_run(errs, 10 * errs[b])
             k = pick_in_window(KIND_STEPS, lo, hi, b)
             best_est, best_err, step = ests[k], errs[k], float(KIND_STEPS[k])
-    if not np.isfinite(best_err):
+    if not np.isfinite(best_err) and not _unscored(base["label"], ctx):
         return KindCandidate(**base, code="", why=kinds_text.NON_FINITE)
     return KindCandidate(
         **base,
@@ -308,6 +377,7 @@ def _measure(cls: type[Method], settings: dict, pos: int, ctx: dict[str, Any]) -
         error=float(best_err),
         nfev=int(best_est.nfev),
         seconds=seconds,
+        compile_seconds=compile_seconds,
         meets_target=bool(best_err <= ctx["target"]),
     )
 
@@ -318,8 +388,7 @@ def _cheapest_first(configs: list, only: set | None, ctx: dict[str, Any], y: np.
     :func:`~diffbench.chooser.step_sweep.cheapest_first`), counted on a stand-in for ``f``."""
     kind, x, deriv = ctx["kind"], ctx["x"], ctx["deriv"]
     m = None if y.ndim == 0 else y.size
-    scale = np.maximum(1.0, np.abs(x))
-    step = KIND_STEPS[KIND_STEPS.size // 2] * (scale[0] if kind == "derivative" else scale)
+    step = KIND_STEPS[KIND_STEPS.size // 2] * _step_scale(kind, x)
     planned = []
     for cls, settings, pos in configs:
         if only is not None and cls.name not in only:
@@ -332,7 +401,8 @@ def _cheapest_first(configs: list, only: set | None, ctx: dict[str, Any], y: np.
 
 
 def _key(c: KindCandidate) -> tuple:
-    return (not c.meets_target, c.nfev, c.error, -c.grade, c.order, c.label)
+    error = math.inf if math.isnan(c.error) else c.error  # an unscored reference: by grade
+    return (not c.meets_target, c.nfev, error, -c.grade, c.order, c.label)
 
 
 def choose_kind(
@@ -439,11 +509,11 @@ def _choose_kind(
     configs = _configurations(kind, deriv, has_expression(f))
     try:
         if reference is not None:
-            ref, basis, spread = np.asarray(reference, dtype=float), "given", float("nan")
+            ref = _Reference(np.asarray(reference, dtype=float), "given", float("nan"))
         elif (exact := _exact(f, kind, x, deriv)) is not None:
-            ref, basis, spread = exact, "exact (formula)", 0.0
+            ref = _Reference(exact, "exact (formula)")
         else:
-            ref, basis, spread = _graded_reference(f, kind, x, deriv, configs)
+            ref = _graded_reference(f, kind, x, deriv, configs)
     except OutOfTime:
         raise ValueError(kinds_text.no_time_for_reference(kind, limit)) from None
     ctx = {"kind": kind, "f": f, "x": x, "deriv": deriv, "ref": ref, "target": target,
@@ -472,8 +542,9 @@ def _choose_kind(
         kind=kind,
         deriv=deriv,
         target=target,
-        reference=basis,
-        uncertainty=spread,
+        reference=ref.basis,
+        uncertainty=ref.uncertainty,
+        second_reference=ref.second,
         ranking=tuple(sorted(ranked, key=_key)),
         rejected=tuple(rejected),
         seconds=meter.elapsed(),

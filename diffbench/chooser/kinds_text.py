@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from .text import short
+
 if TYPE_CHECKING:
     from methods import Method
 
@@ -67,10 +69,21 @@ def time_note(limit: float, seconds: float, skipped: list[str]) -> str:
     )
 
 
-def failure(exc: BaseException) -> str:
-    """Why a method failed on ``f``: the first line of its exception."""
+def failure(exc: BaseException, limit: int = 240) -> str:
+    """Why a method failed on ``f``: the first sentence of its exception, cut (if longer than
+    ``limit``) at a word boundary with "…", never mid-word.
+
+    Examples
+    --------
+    >>> failure(ValueError("step lost in x + h. Try a larger step.\\nmore"))
+    'failed: ValueError: step lost in x + h.'
+    >>> failure(TypeError("would silently drop the derivative part"), limit=40)
+    'failed: TypeError: would silently drop…'
+    """
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"failed: {type(exc).__name__}: {first}"[:160]
+    end = first.find(". ")
+    first = first if end < 0 else first[: end + 1]
+    return short(f"failed: {type(exc).__name__}: {first}", limit)
 
 
 def over_budget(nfev: int, budget: int) -> str:
@@ -102,29 +115,56 @@ def code(method: Method, kind: str, deriv: int, step: float | None) -> str:
     return f"{ctor}.{kind}({args})"
 
 
-def _num(v: float | None, fmt: str = ".1e") -> str:
+def _num(v: float | str | None, fmt: str = ".1e") -> str:
+    if isinstance(v, str):
+        return v
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
     return format(v, fmt)
+
+
+def _reference_line(choice: KindChoice) -> str:
+    """Where the reference comes from and how its own method is scored."""
+    line = f"reference: {choice.reference}"
+    if choice.second_reference:
+        line += (
+            f" (next graded method {choice.second_reference} differs by "
+            f"{choice.uncertainty:.1e}: added to every error; {choice.reference} itself is "
+            f"scored against {choice.second_reference})"
+        )
+    elif any(c.label == choice.reference for c in choice.ranking):
+        line += " (no second graded method computes it: its own error is not measured, n/a)"
+    return line
+
+
+def _table(choice: KindChoice, top: int | None) -> list[str]:
+    """The ranked rows (``top`` of them, and how many more with ``--all``)."""
+    rows = choice.ranking if top is None else choice.ranking[:top]
+    width = max([32, *(len(c.label) for c in rows)])
+    lines = [f"{'method':<{width}} {'step':>9} {'error':>9} {'nfev':>6} {'time':>9}  target"]
+    for c in rows:
+        step = "default" if c.step is None else f"{c.step:.1e}"
+        error = "n/a (ref)" if math.isnan(c.error) and c.label == choice.reference else c.error
+        lines.append(
+            f"{c.label:<{width}} {step:>9} {_num(error):>9} {c.nfev:>6} "
+            f"{c.seconds * 1e3:>7.2f}ms  {'yes' if c.meets_target else 'no'}"
+        )
+    if top is not None and len(choice.ranking) > top:
+        lines.append(f"  ... {len(choice.ranking) - top} more (use --all or --json)")
+    if any(not math.isnan(c.compile_seconds) for c in choice.ranking):
+        lines.append(
+            "time: per call; a method computing from the formula is timed on its second call, "
+            "after compiling (compile_seconds in --json)"
+        )
+    return lines
 
 
 def report(choice: KindChoice, top: int | None = 15) -> str:
     """The ranked table, reference, recommendation and rejected methods as text."""
     name = what(choice.kind, choice.deriv)
     lines = [f"kind: {name} (target relative error {choice.target:.0e})"]
-    ref = f"reference: {choice.reference}"
-    if not math.isnan(choice.uncertainty) and choice.reference != "exact (formula)":
-        ref += f" (next graded method differs by {choice.uncertainty:.1e})"
-    lines += [ref, ""]
-    header = f"{'method':<32} {'step':>9} {'error':>9} {'nfev':>6} {'time':>9}  target"
-    lines.append(header)
-    rows = choice.ranking if top is None else choice.ranking[:top]
-    for c in rows:
-        step = "default" if c.step is None else f"{c.step:.1e}"
-        lines.append(
-            f"{c.label:<32} {step:>9} {_num(c.error):>9} {c.nfev:>6} "
-            f"{c.seconds * 1e3:>7.2f}ms  {'yes' if c.meets_target else 'no'}"
-        )
+    lines += [_reference_line(choice), ""]
+    lines += _table(choice, top)
     best = choice.recommended
     lines.append("")
     if best is None:
@@ -160,6 +200,7 @@ def as_dict(choice: KindChoice) -> dict[str, Any]:
         "target": choice.target,
         "reference": choice.reference,
         "uncertainty": None if math.isnan(choice.uncertainty) else choice.uncertainty,
+        "second_reference": choice.second_reference,
         "recommended": None if best is None else row(best),
         "ranking": [row(c) for c in choice.ranking],
         "rejected": [row(c) for c in choice.rejected],

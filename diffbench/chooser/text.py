@@ -42,6 +42,7 @@ __all__ = [
     "dual_words",
     "format_step",
     "noise_source",
+    "noise_verdict",
     "RANKING_RULE",
     "function_exit",
     "out_of_time",
@@ -110,9 +111,21 @@ def fmt_time(seconds: float | None) -> str:
 
 
 def short(text: str, limit: int = 240) -> str:
-    """``text`` on one line, cut to ``limit`` characters with ``...``."""
+    """``text`` on one line, at most ``limit`` characters: cut at a word boundary with "…"
+    (mid-word only when a single word is longer than the limit).
+
+    Examples
+    --------
+    >>> short("would silently drop the derivative part", 30)
+    'would silently drop the…'
+    """
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    cut = cut[:space] if space > 0 else cut
+    return cut.rstrip(" ,;:") + "…"
 
 
 def format_step(step: Any) -> str:
@@ -220,7 +233,22 @@ def noise_source(origin: NoiseOrigin, est: NoiseEstimate | None) -> str:
         return f"ECnoise failed ({_ecnoise_info(est)}); assumed rounding level"
     if origin is NoiseOrigin.SKIPPED_FOR_TIME:
         return "not estimated (time limit); assumed rounding level"
-    return f"ECnoise ({est.info}, difference order {est.level}, {est.nfev} evaluations)"
+    return f"ECnoise: difference order {est.level}, {est.nfev} evaluations"
+
+
+def noise_verdict(eps_f: float, noisy: bool) -> str:
+    """The noise level and whether it counts as noise, in one consistent phrase.
+
+    Examples
+    --------
+    >>> noise_verdict(2e-16, False)
+    '2e-16 absolute: not noisy (at most 1e-12 of |f(x)|: rounding level)'
+    """
+    from .noise_model import NOISY_RELATIVE
+
+    if noisy:
+        return f"{eps_f:.2g} absolute: noisy (above {NOISY_RELATIVE:g} of |f(x)|)"
+    return f"{eps_f:.2g} absolute: not noisy (at most {NOISY_RELATIVE:g} of |f(x)|: rounding level)"
 
 
 def _ecnoise_info(est: NoiseEstimate | None) -> str:
@@ -556,8 +584,7 @@ def _probe_lines(choice: Choice) -> list[str]:
     out.append(f"  arrays      {p.vectorized_detail}")
     out.append(f"  complex     {short(p.complex, 150)}")
     out.append(f"  dual        {short(p.dual, 150)}")
-    kind = "noisy" if choice.noisy else "noise-free (rounding only)"
-    out.append(f"  noise       {choice.noise:.2g} absolute: {kind} [{choice.noise_source}]")
+    out.append(f"  noise       {noise_verdict(choice.noise, choice.noisy)} [{choice.noise_source}]")
     ref = choice.reference
     unc = "" if ref.uncertainty == 0 else f", uncertainty {fmt(ref.uncertainty)}"
     out.append(f"  reference   {ref.source}{unc}")
