@@ -17,13 +17,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..analysis import cost_summary, pareto_front
 from .style import DEFAULT_STYLE, Style, method_styles
 
-__all__ = ["plot_cost_accuracy", "Band", "ZERO_ERROR_TEXT", "NO_CALLS_TEXT"]
+__all__ = ["plot_cost_accuracy", "place_labels", "Band", "ZERO_ERROR_TEXT", "NO_CALLS_TEXT"]
 
 #: The two panels: summary column and y label.
 _PANELS = (
@@ -73,12 +74,13 @@ class Band:
         return self.lo / 15, self.hi * 2
 
 
-def _draw_front(ax: Any, labels: pd.Series, x: np.ndarray, y: np.ndarray) -> None:
+def _draw_front(ax: Any, labels: pd.Series, x: np.ndarray, y: np.ndarray) -> list[Any]:
     """Join the Pareto front (over the data range, not the bands) by a step line, circle and
-    label its methods."""
+    label its methods; returns the labels (placed by :func:`place_labels` once the layout is
+    known)."""
     front = pareto_front(x, y)
     if not front.any():
-        return
+        return []
     order = np.argsort(x[front])
     fx, fy = x[front][order], y[front][order]
     ax.plot(fx, fy, color="k", lw=1.0, drawstyle="steps-post", zorder=2)
@@ -87,16 +89,96 @@ def _draw_front(ax: Any, labels: pd.Series, x: np.ndarray, y: np.ndarray) -> Non
     spots: dict[tuple[float, float], list[str]] = {}
     for lab, xv, yv in zip(labels[front].to_numpy()[order], fx, fy, strict=True):
         spots.setdefault((xv, yv), []).append(lab)
+    notes = []
     for (xv, yv), labs in spots.items():
-        ax.annotate(
+        note = ax.annotate(
             "\n".join(labs),
             (xv, yv),
-            xytext=(9, 0),
+            xytext=(_GAP, 0),
             textcoords="offset points",
             fontsize=7,
             va="center",
             fontweight="bold",
+            zorder=6,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+            arrowprops={"arrowstyle": "-", "lw": 0.6, "color": "0.3", "shrinkA": 0, "shrinkB": 7},
         )
+        note.set_in_layout(False)  # placed inside the axes: the layout must not move for it
+        notes.append(note)
+    return notes
+
+
+#: Distance of a Pareto label from its point [points].
+_GAP = 9.0
+
+
+def _free_y(box: list[float], placed: list[list[float]], up: bool, pad: float) -> list[float]:
+    """``box`` ([x0, y0, x1, y1]) moved up (or down) until it overlaps none of ``placed``."""
+    moved = True
+    while moved:
+        moved = False
+        for other in placed:
+            if box[0] < other[2] + pad and other[0] < box[2] + pad:
+                if box[1] < other[3] + pad and other[1] < box[3] + pad:
+                    dy = (other[3] + pad - box[1]) if up else (other[1] - pad - box[3])
+                    box = [box[0], box[1] + dy, box[2], box[3] + dy]
+                    moved = True
+    return box
+
+
+def _stack(
+    boxes: list[list[float]], fixed: list[list[float]], lo: float, hi: float, pad: float
+) -> list[list[float]]:
+    """Boxes, from the lowest up, each moved up or down (whichever is the shorter move that
+    stays within ``lo`` and ``hi``) until it overlaps no box placed before and none of
+    ``fixed``.
+
+    Examples
+    --------
+    >>> _stack([[0, 0, 10, 4], [0, 1, 10, 5]], [], 0, 100, 1)
+    [[0, 0, 10, 4], [0, 5, 10, 9]]
+    """
+    placed = list(fixed)
+    out: dict[int, list[float]] = {}
+    for i in sorted(range(len(boxes)), key=lambda i: (boxes[i][1], i)):
+        moves = [_free_y(boxes[i], placed, up, pad) for up in (True, False)]
+        inside = [b for b in moves if lo <= b[1] and b[3] <= hi] or moves[:1]
+        out[i] = min(inside, key=lambda b: abs(b[1] - boxes[i][1]))
+        placed.append(out[i])
+    return [out[i] for i in range(len(boxes))]
+
+
+def place_labels(fig: Figure, ax: Any, notes: list[Any]) -> None:
+    """Place annotations of points inside ``ax`` without overlapping: each right of its point
+    (left and below it where it would leave the axes), then moved up or down (sorted by height)
+    until no two overlap and none covers a labelled point; a leader line joins a label to its
+    point. Deterministic; call once the figure's layout is final (the annotations are out of the
+    layout)."""
+    if not notes:
+        return
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    gap, pad, ring = (v * fig.dpi / 72 for v in (_GAP, 2.0, 7.0))
+    boxes, anchors, rings = [], [], []
+    for note in notes:
+        px, py = ax.transData.transform(note.xy)
+        ext = note.get_window_extent(renderer)
+        w, h = ext.width, ext.height
+        right = px + gap + w <= frame.x1 - pad
+        x0 = px + gap if right else px - gap - w
+        # a label left of its point goes below it, so that its leader line is not read as the
+        # front's step line
+        yc = py if right else py - ring - h / 2
+        yc = min(max(yc, frame.y0 + h / 2 + pad), frame.y1 - h / 2 - pad)
+        boxes.append([x0, yc - h / 2, x0 + w, yc + h / 2])
+        anchors.append((px, py, right))
+        rings.append([px - ring, py - ring, px + ring, py + ring])
+    boxes = _stack(boxes, rings, frame.y0, frame.y1, pad)
+    for note, box, (px, py, right) in zip(notes, boxes, anchors, strict=True):
+        note.set_horizontalalignment("left" if right else "right")
+        tx = box[0] if right else box[2]
+        note.xyann = ((tx - px) * 72 / fig.dpi, ((box[1] + box[3]) / 2 - py) * 72 / fig.dpi)
 
 
 def _draw_bands(ax: Any, xb: Band, yb: Band | None, x0: bool, y0: bool) -> None:
@@ -130,8 +212,9 @@ def _draw_bands(ax: Any, xb: Band, yb: Band | None, x0: bool, y0: bool) -> None:
 
 def _draw_panel(
     ax: Any, summ: pd.DataFrame, col: str, xb: Band, styles: Mapping[str, Style]
-) -> None:
-    """One panel: every label's marker at (default-step error, cost), bands, Pareto front."""
+) -> list[Any]:
+    """One panel: every label's marker at (default-step error, cost), bands, Pareto front;
+    returns the front's labels."""
     err = summ["median_default_error"].to_numpy(dtype=float)
     cost = summ[col].to_numpy(dtype=float)
     yb = Band.of(cost) if col != "time" else None
@@ -144,15 +227,18 @@ def _draw_panel(
             st = styles.get(label, DEFAULT_STYLE)
             ax.plot([xv], [yv], ls="", marker=st.marker, ms=7, color=st.color, mec="0.2", mew=0.5)
     in_data = (err > 0) & (cost > 0)
-    _draw_front(ax, summ["label"], np.where(in_data, x, np.nan), np.where(in_data, y, np.nan))
     _draw_bands(ax, xb, yb, bool((err == 0).any()), bool((cost == 0).any()))
     ax.set_xlim(*xb.limits())
     if yb is not None:
         ax.set_ylim(*yb.limits())
+    notes = _draw_front(
+        ax, summ["label"], np.where(in_data, x, np.nan), np.where(in_data, y, np.nan)
+    )
     ax.set_xlabel(
         "relative error at the default step\n(median over the first point of each smooth problem)"
     )
     ax.grid(True, which="major", color="0.9", lw=0.6)
+    return notes
 
 
 def _legend(ax: Any, labels: list[str], styles: Mapping[str, Style]) -> None:
@@ -176,27 +262,30 @@ def _legend(ax: Any, labels: list[str], styles: Mapping[str, Style]) -> None:
 
 def plot_cost_accuracy(df: pd.DataFrame, *, styles: Mapping[str, Style] | None = None) -> Figure:
     """Cost against accuracy at the default step: evaluations and time per gradient against the
-    relative error, all three from the same default-step measurements.
+        relative error, all three from the same default-step measurements.
 
-    One marker per method label (colour: accuracy order; marker: method, as in every figure).
-    An error of exactly 0 is drawn in the grey band left of the errors, 0 evaluations of f in
-    the grey band below the counts: both labelled, outside the log range, and not on the Pareto
-    front. The Pareto front (no other method is both at least as accurate and at least as cheap)
-    is joined by a black step line, circled and labelled.
+        One marker per method label (colour: accuracy order; marker: method, as in every figure).
+        An error of exactly 0 is drawn in the grey band left of the errors, 0 evaluations of f in
+        the grey band below the counts: both labelled, outside the log range, and not on the Pareto
+        front. The Pareto front (no other method is both at least as accurate and at least as cheap)
+        is joined by a black step line, circled and labelled (labels inside the axes, stacked so
+    that none overlap, a leader line to a moved one; :func:`place_labels`).
 
-    Returns
-    -------
-    matplotlib.figure.Figure
+        Returns
+        -------
+        matplotlib.figure.Figure
     """
     styles = dict(styles or method_styles(df))
     summ = cost_summary(df)
     if summ.empty:
         raise ValueError("the table has no default-step (cost) measurements.")
     fig = Figure(figsize=(15, 6.2), layout="constrained")
+    FigureCanvasAgg(fig)  # a renderer to measure the labels with
     axes = fig.subplots(1, 2)
     xb = Band.of(summ["median_default_error"].to_numpy(dtype=float))
+    notes = []
     for ax, (col, ylabel) in zip(axes, _PANELS, strict=True):
-        _draw_panel(ax, summ, col, xb, styles)
+        notes.append(_draw_panel(ax, summ, col, xb, styles))
         ax.set_ylabel(ylabel)
     fig.suptitle(
         "Cost against accuracy, both at each method's default step "
@@ -204,4 +293,6 @@ def plot_cost_accuracy(df: pd.DataFrame, *, styles: Mapping[str, Style] | None =
         fontsize=10,
     )
     _legend(axes[1], list(summ["label"]), styles)
+    for ax, ax_notes in zip(axes, notes, strict=True):
+        place_labels(fig, ax, ax_notes)
     return fig

@@ -3,7 +3,8 @@
 The gradient grid figure (:func:`diffbench.figures.grid.plot_error_vs_grid`: interior solid,
 edge dashed, the observed order fitted per curve in the legend) drawn from a kind problem's
 grid-form rows, with a dashed guide ``N^-p`` per distinct order p theory gives (the rows'
-``order``: 2 for ``numpy.gradient`` applied k times, ``acc`` for findiff).
+``order``: 2 for ``numpy.gradient`` applied k times, ``acc`` for findiff), stopped at
+:func:`guide_floor` (a hundredth of the smallest error drawn) so that the data set the y range.
 """
 
 from __future__ import annotations
@@ -14,12 +15,31 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..analysis_curves import EPS
 from ..analysis_kind_grids import grid_form_rows
 from ..schema import Status
 from .grid import plot_error_vs_grid
 from .style import Style
 
-__all__ = ["plot_kind_error_vs_grid"]
+__all__ = ["plot_kind_error_vs_grid", "guide_floor", "GUIDE_FLOOR"]
+
+
+#: Theory guides stop this factor below the smallest error drawn.
+GUIDE_FLOOR = 1e-2
+
+
+def guide_floor(rows: pd.DataFrame) -> float:
+    """Where the theory guides stop: :data:`GUIDE_FLOOR` times the smallest positive error of
+    ``rows`` that succeeded (any region), and not below a hundredth of machine epsilon.
+
+    Examples
+    --------
+    >>> f"{guide_floor(pd.DataFrame({'rel_error': [4e-9, 0.0, 3e-3], 'status': 'ok'})):.0e}"
+    '4e-11'
+    """
+    e = rows.loc[rows["status"] == Status.OK, "rel_error"].to_numpy(dtype=float)
+    e = e[np.isfinite(e) & (e > 0)]
+    return max(GUIDE_FLOOR * float(e.min()) if e.size else EPS, GUIDE_FLOOR * EPS)
 
 
 def plot_kind_error_vs_grid(
@@ -51,8 +71,10 @@ def plot_kind_error_vs_grid(
     ok = np.isfinite(e) & (e > 0)
     if ok.any():
         n0, e0 = float(np.min(n[ok])), float(np.max(e[ok]))
-        xs = np.array([n0, float(np.max(n[ok]))])
+        floor = guide_floor(rows)
         for p in sorted({float(o) for o in pd.to_numeric(rows["order"]).dropna()}):
+            # the guide stops at the floor (or the largest grid), so the data set the y range
+            xs = np.array([n0, min(float(np.max(n[ok])), n0 * (3 * e0 / floor) ** (1 / p))])
             ys = 3 * e0 * (xs / n0) ** -p
             ax.plot(xs, ys, color="k", lw=1.0, ls=(0, (4, 2)))
             ax.text(xs[1], ys[1], f" $N^{{-{p:g}}}$", fontsize=8, va="center")

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.transforms import blended_transform_factory
 
 from ..analysis import EPS, best_on_curve, identical_curves, label_table, step_column
 from ..schema import Status
@@ -112,11 +113,18 @@ class _StepAxis:
             ax.set_xscale("log")
         ax.set_xlim(self.lo, self.right)
 
+    @property
+    def width(self) -> float:
+        """The width of the axis in decades as drawn (the compressed part counted compressed)."""
+        below = math.log10(max(self.knee, self.lo)) - math.log10(self.lo)
+        return math.log10(self.right) - math.log10(self.lo) - below + below / self.factor
+
     def _ticks(self) -> list[float]:
+        """Decades at least a tenth of the axis apart (a label is about that wide), the knee
+        among them."""
         k = math.log10(self.knee)
         top = math.floor(math.log10(self.hi))
-        span = top - math.ceil(math.log10(max(self.lo, self.knee)))
-        step = 2 if span <= 18 else 4
+        step = next((s for s in (2, 4, 8) if s >= 0.1 * self.width), 8)
         top -= top % step
         ticks = [10.0**e for e in range(top, math.ceil(math.log10(self.lo)) - 1, -step)]
         if self.compressed:
@@ -133,6 +141,10 @@ class _StepAxis:
         ticks = self._ticks()
         if self.compressed:
             ax.axvline(self.knee, color="0.6", lw=0.8, ls=(0, (1, 2)))
+            # a break mark on the bottom spine: the scale changes at the knee
+            tr = blended_transform_factory(ax.transData, ax.transAxes)
+            ax.plot([self.knee], [0], transform=tr, ls="", marker=[(-1, -1.6), (1, 1.6)],
+                    ms=9, mew=1.0, color="k", clip_on=False, zorder=8)  # fmt: skip
         if self.slots:
             ax.axvspan(self.hi * 10**0.2, self.right, color="0.95", zorder=0)
             ticks = [t for t in ticks if t < self.hi / 10**0.5]  # keep "no step" readable
@@ -213,7 +225,7 @@ def _guides(
 class _Canvas:
     """What every panel of one figure shares: limits, the x axis, styles, the labels drawn as
     curves, the slope of the rounding guide, and the legend entries of the current row of
-    panels."""
+    panels (``fails``: failures drawn so far per step of the current panel)."""
 
     ylo: float
     yhi: float
@@ -227,6 +239,7 @@ class _Canvas:
     names: dict[str, str] = field(default_factory=dict)
     handles: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    fails: dict[float, int] = field(default_factory=dict)
 
 
 def _point_scale(point_values: Any) -> float:
@@ -359,6 +372,10 @@ def _draw_single(ax: Any, cv: _Canvas, label: str, g: pd.DataFrame, x: np.ndarra
     return x
 
 
+#: How far below the previous one a failure at the same step hangs [points].
+_DROP = 3.5
+
+
 def _draw_edges(ax: Any, cv: _Canvas, label: str, g: pd.DataFrame, x: np.ndarray) -> None:
     """Exact zeros on the bottom edge, failures and off-scale errors on the top edge."""
     color = cv.styles.get(label, DEFAULT_STYLE).color
@@ -366,7 +383,14 @@ def _draw_edges(ax: Any, cv: _Canvas, label: str, g: pd.DataFrame, x: np.ndarray
     ok = (g["status"] == Status.OK).to_numpy()
     fail, zero, off = ~ok, ok & (e == 0), ok & (e > cv.yhi)
     edge_marks(ax, x, zero, 0.0, "v", color, ms=6, mec=ZERO_COLOR, mew=1.2)
-    edge_marks(ax, x, fail, 1.0, "x", color, ms=6, mew=1.6)
+    # a failure in the method's colour; several methods failing at one step hang below each
+    # other from the top edge (the first at the edge), so that each colour shows
+    depth = np.zeros(x.size, dtype=int)
+    for i in np.flatnonzero(fail):
+        depth[i] = cv.fails.get(float(x[i]), 0)
+        cv.fails[float(x[i])] = depth[i] + 1
+    for d in np.unique(depth[fail]):
+        edge_marks(ax, x, fail & (depth == d), 1.0, "x", color, ms=5, mew=1.5, drop=_DROP * d)
     edge_marks(ax, x, off, 1.0, "^", color, ms=5)
     if zero.any():
         cv.extra["exact zero (bottom edge)"] = Line2D(
@@ -374,7 +398,7 @@ def _draw_edges(ax: Any, cv: _Canvas, label: str, g: pd.DataFrame, x: np.ndarray
         )
     if fail.any():
         cv.extra["NaN / error (top edge)"] = Line2D(
-            [], [], ls="", marker="x", ms=6, color="0.3", mew=1.6
+            [], [], ls="", marker="x", ms=5, color="0.3", mew=1.5
         )
     if off.any():
         cv.extra[f"error > {cv.yhi:.0e} (top edge)"] = Line2D(

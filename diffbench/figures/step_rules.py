@@ -7,7 +7,8 @@ gradient (x) and the median relative error (y) over the points measured
 accuracy order (as in every figure, :func:`~diffbench.figures.style.order_color`). Guides: a
 dashed line per order at the median best error over the swept steps at the same points (what an
 oracle step would give), and machine epsilon. A median that is zero or infinite cannot sit on a
-log axis: it is not drawn, and the panel says how many were left out.
+log axis: it is not drawn, and the panel says how many were left out. Rules whose points of one
+configuration coincide are drawn once, as one marker named ``"a = b"`` (:func:`merge_coinciding`).
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..analysis_curves import EPS
+from ..analysis_curves import EPS, identical_curves
 from ..analysis_steps import step_rule_summary
 from .style import order_color
 
-__all__ = ["plot_step_rules", "RULE_MARKERS"]
+__all__ = ["plot_step_rules", "merge_coinciding", "RULE_MARKERS"]
 
 #: Markers of the rules, in the order the table lists them.
 RULE_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "h", "<", ">", "*")
@@ -31,9 +32,47 @@ def _rule_markers(rules: list[str]) -> dict[str, str]:
     return {r: RULE_MARKERS[i % len(RULE_MARKERS)] for i, r in enumerate(rules)}
 
 
-def _draw_panel(ax, s: pd.DataFrame, markers: dict[str, str]) -> None:
+#: How the rules of coinciding points are joined in their name.
+_JOIN = " = "
+
+
+def merge_coinciding(s: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a :func:`~diffbench.analysis_steps.step_rule_summary` with the rules of one
+    label whose points coincide (same evaluations, same error to 6 digits:
+    :func:`~diffbench.analysis_curves.identical_curves`) drawn once: one row, its ``step_rule``
+    the rules joined by ``" = "`` (e.g. ``"relative = guarded"``).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"label": ["f"] * 3, "step_rule": ["relative", "guarded", "gmsw"],
+    ...                   "median_nfev": [2.0, 2.0, 5.0], "median_error": [1e-8, 1e-8, 1e-9]})
+    >>> list(merge_coinciding(s)["step_rule"])
+    ['relative = guarded', 'gmsw']
+    """
+    out = []
+    for _, g in s.groupby("label", sort=False):
+        points = {
+            r["step_rule"]: ([r["median_nfev"]], [r["median_error"]]) for _, r in g.iterrows()
+        }
+        for group in identical_curves(points):
+            row = g[g["step_rule"] == group[0]].iloc[0].copy()
+            row["step_rule"] = _JOIN.join(group)
+            out.append(row)
+    return pd.DataFrame(out, columns=s.columns).reset_index(drop=True)
+
+
+def _rule_names(rules: list[str], names: list[str]) -> list[str]:
+    """``names`` (rules and merged rules) in the order of ``rules``, a merged one after its last
+    rule."""
+    return sorted(
+        names,
+        key=lambda n: (max(rules.index(r) for r in n.split(_JOIN)), len(n.split(_JOIN)), n),
+    )
+
+
+def _draw_panel(ax, s: pd.DataFrame, merged: pd.DataFrame, markers: dict[str, str]) -> None:
     hidden = 0
-    for _, r in s.iterrows():
+    for _, r in merged.iterrows():
         x, y = float(r["median_nfev"]), float(r["median_error"])
         if not (np.isfinite(x) and x > 0 and np.isfinite(y) and y > 0):
             hidden += 1
@@ -88,13 +127,16 @@ def plot_step_rules(df: pd.DataFrame) -> Figure:
     if s.empty:
         raise ValueError("the table has no step-rule measurements.")
     schemes = list(dict.fromkeys(s["method"]))
-    rules = list(dict.fromkeys(s["step_rule"]))
+    merged = merge_coinciding(s)
+    rules = _rule_names(
+        list(dict.fromkeys(s["step_rule"])), list(dict.fromkeys(merged["step_rule"]))
+    )
     markers = _rule_markers(rules)
     orders = sorted(o for o in s["order"].dropna().unique())
     fig = Figure(figsize=(4.2 * len(schemes) + 2.4, 4.4), layout="constrained")
     axes = fig.subplots(1, len(schemes), sharey=True, squeeze=False)[0]
     for ax, scheme in zip(axes, schemes, strict=True):
-        _draw_panel(ax, s[s["method"] == scheme], markers)
+        _draw_panel(ax, s[s["method"] == scheme], merged[merged["method"] == scheme], markers)
         ax.set_title(scheme, fontsize=10)
         ax.set_xlabel("evaluations of f per gradient (median)")
     axes[0].set_ylabel("relative error at the rule's step (median)")

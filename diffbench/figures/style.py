@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.colors import to_hex, to_rgb
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from ..analysis import label_table
 
@@ -34,7 +35,10 @@ __all__ = [
     "edge_marks",
 ]
 
-_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">")
+#: Markers of methods; no star: a star marks the best step in the step figures.
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "h", "<", ">", "p", "d")
+#: How much white is mixed into a colour when a colour's markers are all taken (0: the colour).
+_TINTS = (0.0, 0.45, 0.7)
 _LINESTYLES = ("-", "--", "-.", ":")
 #: Okabe-Ito colours, one per accuracy order 1, 2, ..., 8 (then again).
 ORDER_COLORS = (
@@ -83,7 +87,9 @@ def order_color(order: Any) -> str:
 
 def method_styles(df: pd.DataFrame) -> dict[str, Style]:
     """A :class:`Style` per method label: colour by accuracy order (:func:`order_color`), marker
-    and line style by method name (variants of one method with the same order: another marker).
+    and line style by method name. Every label gets its own (colour, marker) pair: a label whose
+    pair is taken (a variant of one method with the same order, or another method without an
+    order) gets the next free marker of its colour, then a lighter tint of its colour.
 
     Computed from every label in ``df``; pass the same mapping to every figure of a report.
 
@@ -96,18 +102,51 @@ def method_styles(df: pd.DataFrame) -> dict[str, Style]:
     names = list(dict.fromkeys(labels["method"]))
     orders = labels["order"] if "order" in labels.columns else pd.Series(None, index=labels.index)
     styles: dict[str, Style] = {}
-    seen: dict[tuple[str, str], int] = {}
+    taken: set[tuple[str, str]] = set()
     for (_, row), order in zip(labels.iterrows(), orders, strict=True):
         k = names.index(row["method"])
-        color = order_color(None if order is pd.NA else order)
-        # variants of one method with the same order (same colour) get another marker
-        j = seen[row["method"], color] = seen.get((row["method"], color), -1) + 1
+        color, marker = _free_pair(order_color(None if order is pd.NA else order), k, taken)
+        taken.add((color, marker))
         styles[row["label"]] = Style(
             color=color,
-            marker=_MARKERS[(k + 5 * j) % len(_MARKERS)],
+            marker=marker,
             linestyle=_LINESTYLES[(k // len(_MARKERS) + k) % len(_LINESTYLES)],
         )
     return styles
+
+
+def _tint(color: str, white: float) -> str:
+    """``color`` with a share ``white`` of white mixed in.
+
+    Examples
+    --------
+    >>> _tint("#555555", 0.0), _tint("#000000", 0.5)
+    ('#555555', '#808080')
+    """
+    if not white:
+        return color
+    return to_hex([c + (1.0 - c) * white for c in to_rgb(color)])
+
+
+def _free_pair(color: str, k: int, taken: set[tuple[str, str]]) -> tuple[str, str]:
+    """The first (colour, marker) not in ``taken``: the method's marker (the ``k``-th) or the
+    next free one in the colour, then in lighter tints of it; the method's own pair if all are
+    taken.
+
+    Examples
+    --------
+    >>> _free_pair("#555555", 0, set())
+    ('#555555', 'o')
+    >>> _free_pair("#555555", 0, {("#555555", "o")})
+    ('#555555', 's')
+    """
+    for white in _TINTS:
+        tinted = _tint(color, white)
+        for i in range(len(_MARKERS)):
+            marker = _MARKERS[(k + i) % len(_MARKERS)]
+            if (tinted, marker) not in taken:
+                return tinted, marker
+    return color, _MARKERS[k % len(_MARKERS)]
 
 
 def figure_name(problem: str) -> str:
@@ -130,12 +169,15 @@ def edge_marks(
     color: Any,
     *,
     zorder: float = 6,
+    drop: float = 0.0,
     **kw: Any,
 ) -> None:
-    """Markers on the bottom (``y=0``) or top (``y=1``) edge of the axes, at data ``x`` (other
-    keywords go to ``ax.plot``)."""
+    """Markers on the bottom (``y=0``) or top (``y=1``) edge of the axes, at data ``x``,
+    ``drop`` points below it (other keywords go to ``ax.plot``)."""
     if mask.any():
         tr = blended_transform_factory(ax.transData, ax.transAxes)
+        if drop:
+            tr = tr + ScaledTranslation(0.0, -drop / 72, ax.figure.dpi_scale_trans)
         ax.plot(
             x[mask],
             np.full(int(mask.sum()), y),
