@@ -78,6 +78,7 @@ __all__ = [
     "display_label",
     "cost_summary",
     "method_summary",
+    "headline_problems",
     "hazard_findings",
     "estimate_calibration",
     "peer_comparison",
@@ -156,6 +157,8 @@ def _summary_row(
         "median_default_error": _median(_default_errors(ds)) if len(ds) else math.nan,
         "best_step": _median(st["best_step"]) if stepped else math.nan,
         "window_decades": _median(st["window_decades"]) if stepped else math.nan,
+        "best_steps_at_largest": int(st["at_largest_step"].sum()) if stepped else 0,
+        "best_steps_found": int(st["best_step"].notna().sum()) if stepped else 0,
         "nfev": _median(nfev),
         "nfev_per_coordinate": _median(nfev / ds["dim"].astype(float).to_numpy()),
         "time": _median(ds["time"]),
@@ -177,6 +180,8 @@ _SUMMARY_COLUMNS = [
     "best_step",
     "theoretical_step",
     "window_decades",
+    "best_steps_at_largest",
+    "best_steps_found",
     "nfev",
     "nfev_per_coordinate",
     "time",
@@ -192,7 +197,26 @@ _SUMMARY_COLUMNS = [
 ]
 
 
-def method_summary(df: pd.DataFrame) -> pd.DataFrame:
+def headline_problems(df: pd.DataFrame) -> list[str]:
+    """The smooth problems not tagged ``polynomial`` (all smooth ones if every one is): the basis
+    of the report's headline advice. On a polynomial of degree <= p an order-p stencil is exact,
+    so its best error there is rounding at the sweep's largest step, which says nothing about
+    the step or the error on other functions.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"problem": ["quad", "wave", "spiky"],
+    ...                   "tags": ["polynomial;smooth", "smooth", "singularity"]})
+    >>> headline_problems(t)
+    ['wave']
+    """
+    smooth = smooth_problems(df)
+    tags = df.drop_duplicates("problem").set_index("problem")["tags"].fillna("")
+    other = [p for p in smooth if "polynomial" not in str(tags.get(p, "")).split(";")]
+    return other or smooth
+
+
+def method_summary(df: pd.DataFrame, problems: list[str] | None = None) -> pd.DataFrame:
     """One row per method label: accuracy, step and cost figures over the smooth problems.
 
     Only labels measured in the point form (grid-form-only labels have their own rows in
@@ -203,13 +227,23 @@ def method_summary(df: pd.DataFrame) -> pd.DataFrame:
     cost there (the default-step measurements are made at the first point), so the columns
     compare like with like.
 
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Results table.
+    problems : list of str, optional
+        The problems the medians run over instead of the smooth ones (e.g.
+        :func:`headline_problems`); the failure counts are over all problems either way.
+
     Returns
     -------
     pandas.DataFrame
         Columns ``label, method, family, kind, black_box, needs, peer, wraps`` (from the
         table), ``median_best_error`` (best swept step), ``median_default_error`` (default
         step), ``best_step`` (measured optimal requested step, relative when the table has
-        ``step_rel``), ``theoretical_step``, ``window_decades`` (safe-step window), ``nfev``
+        ``step_rel``), ``theoretical_step``, ``window_decades`` (safe-step window),
+        ``best_steps_at_largest`` (of the ``best_steps_found`` problems, those whose best step
+        is the largest swept step: see ``at_largest_step`` of :func:`best_steps`), ``nfev``
         (per gradient), ``nfev_per_coordinate``, ``time`` (seconds per gradient),
         ``prepare_time``, ``smooth_problems`` (count with a result); and over *all* problems:
         ``failures`` (at the best swept step, worst point: best error above :data:`WRONG` or
@@ -217,7 +251,7 @@ def method_summary(df: pd.DataFrame) -> pd.DataFrame:
         above :data:`WRONG` or no finite estimate) and ``default_problems`` (problems with a
         default-step measurement).
     """
-    smooth = _smooth_or_all(df)
+    smooth = _smooth_or_all(df) if problems is None else list(problems)
     labels = label_table(df).set_index("label")
     labels = labels[labels.index.isin(set(df.loc[df["region"] == "point", "label"]))]
     worst = best_attainable(df, grid=False)

@@ -52,6 +52,7 @@ _BEST_STEP_COLUMNS = [
     "best_step",
     "best_step_used",
     "window_decades",
+    "at_largest_step",
 ]
 #: Columns describing a label's method, as far as the table has them.
 _LABEL_COLUMNS = (
@@ -205,7 +206,10 @@ def best_steps(df: pd.DataFrame) -> pd.DataFrame:
         ``best_step_used``, ``window_decades`` (log10 width of the contiguous range of requested
         steps around the best whose errors are at most ``max(10 x best, 4 eps)``: the safe-step
         window, see :func:`best_on_curve`; NaN with a single measurement), ``n_ok``,
-        ``n_total``. A point without any finite estimate has ``best_rel_error`` NaN.
+        ``n_total``, ``at_largest_step`` (the best step is the largest swept step at that
+        point: the error may fall further above the range, or the method is exact there and
+        only rounding decides, as an order-p stencil on a polynomial of degree <= p). A point
+        without any finite estimate has ``best_rel_error`` NaN.
     """
     return _shared("best_steps", df, lambda: _best_steps(df))
 
@@ -232,6 +236,9 @@ def _best_steps(df: pd.DataFrame) -> pd.DataFrame:
             "best_step": steps[i] if i >= 0 else math.nan,
             "best_step_used": float(g["step_used"].iloc[i]) if i >= 0 else math.nan,
             "window_decades": math.nan,
+            "at_largest_step": bool(
+                i >= 0 and np.isfinite(steps).sum() > 1 and steps[i] >= np.nanmax(steps)
+            ),
         }
         if i >= 0 and np.isfinite(steps).sum() > 1:
             rec["window_decades"] = float(np.log10(steps[lo] / steps[hi]))

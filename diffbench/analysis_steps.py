@@ -15,7 +15,15 @@ Definitions:
 * *within 10x of the best swept step*: the error is at most ``max(10 x best, 4 eps)`` with
   ``best`` the best error over the swept steps (:func:`diffbench.analysis.best_on_curve`, the
   level of the safe-step window); a point whose swept steps all failed counts as within when the
-  rule gives a finite estimate.
+  rule gives a finite estimate;
+* a *failure* is what it is everywhere in the report: no finite estimate, or an error above
+  :data:`~diffbench.analysis.WRONG`;
+* *more than 10x worse than the lowest order*: at the same point, the error of order ``p`` is
+  above ``10 x max(e_low, 1e-13)``, with ``e_low`` the error of the same scheme's lowest order
+  measured (central 2, forward/backward 1) under the same rule (a non-finite error where
+  ``e_low`` is finite counts as worse; errors below :data:`EQUAL_BELOW` count as equal). The
+  criterion by which ``guarded`` is the default (docs/theory.md#the-guarded-default, the
+  README's "Choosing default steps", ``benchmarks/step_rules.py``).
 """
 
 from __future__ import annotations
@@ -25,14 +33,25 @@ import math
 import numpy as np
 import pandas as pd
 
-from .analysis_base import best_steps, label_table
+from .analysis_base import WRONG, best_steps, label_table
 from .analysis_curves import WINDOW_FLOOR
 from .schema import Status
 
-__all__ = ["RULE_MEASURE", "step_rule_rows", "step_rule_points", "step_rule_summary"]
+__all__ = [
+    "RULE_MEASURE",
+    "EQUAL_BELOW",
+    "step_rule_rows",
+    "step_rule_points",
+    "step_rule_summary",
+]
 
 #: The ``measure`` of the rows a step rule's default step gave.
 RULE_MEASURE = "step-rule"
+
+#: Errors below this count as equal in the "10x worse than the lowest order" test: an exact 0 of
+#: the lowest order (central(2) on a quadratic) cannot be matched by a stencil whose weights
+#: round (``FLOOR`` of ``benchmarks/step_rules.py``).
+EQUAL_BELOW = 1e-13
 
 _SUMMARY_COLUMNS = [
     "label",
@@ -48,6 +67,8 @@ _SUMMARY_COLUMNS = [
     "within",
     "compared",
     "median_best",
+    "worse_than_lowest",
+    "lowest_compared",
 ]
 
 
@@ -69,7 +90,11 @@ def step_rule_points(df: pd.DataFrame) -> pd.DataFrame:
         Columns ``label, method, order, step_rule, problem, point, status, error`` (infinite
         unless ``ok``), ``step_used, nfev, nfev_extra, best`` (the best error over the swept
         steps, NaN if no swept step gave a finite estimate), ``swept`` (whether the point was
-        swept) and ``within`` (see the module's definitions; False where not swept).
+        swept), ``within`` (see the module's definitions; False where not swept),
+        ``lowest`` (the error of the same scheme's lowest order under the same rule at the same
+        point; NaN for the lowest order itself and where it was not measured) and
+        ``worse_than_lowest`` (more than 10x worse than ``lowest``, see the module's
+        definitions; False where ``lowest`` is NaN).
     """
     rows = step_rule_rows(df)
     cols = ["label", "method", "order", "step_rule", "problem", "point", "status"]
@@ -86,7 +111,25 @@ def step_rule_points(df: pd.DataFrame) -> pd.DataFrame:
     level = np.maximum(10.0 * np.nan_to_num(b, nan=np.inf), WINDOW_FLOOR)
     finite = np.isfinite(out["error"].to_numpy(dtype=float))
     out["within"] = out["swept"].to_numpy() & finite & (out["error"].to_numpy() <= level)
-    return out.reset_index(drop=True)
+    return _against_lowest(out).reset_index(drop=True)
+
+
+def _against_lowest(out: pd.DataFrame) -> pd.DataFrame:
+    """Add ``lowest`` and ``worse_than_lowest`` (module definitions) to the points."""
+    order = pd.to_numeric(out["order"], errors="coerce")
+    keys = ["method", "step_rule", "problem", "point"]
+    low_order = order.groupby([out[k] for k in keys]).transform("min")
+    is_low = (order == low_order).to_numpy()
+    low = out.loc[is_low, [*keys, "error"]].drop_duplicates(keys)
+    merged = out[keys].merge(low.rename(columns={"error": "lowest"}), on=keys, how="left")
+    lowest = merged["lowest"].to_numpy(dtype=float, copy=True)
+    lowest[is_low] = np.nan
+    err = out["error"].to_numpy(dtype=float)
+    ref = np.isfinite(lowest)
+    bound = 10.0 * np.maximum(np.where(ref, lowest, 0.0), EQUAL_BELOW)
+    out["lowest"] = lowest
+    out["worse_than_lowest"] = ref & (~np.isfinite(err) | (err > bound))
+    return out
 
 
 def _median(values: pd.Series) -> float:
@@ -101,7 +144,8 @@ def step_rule_summary(df: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``label, method, order, step_rule, points, failures`` (no finite estimate),
+        Columns ``label, method, order, step_rule, points, failures`` (no finite estimate or
+        an error above :data:`~diffbench.analysis.WRONG`),
         ``median_error, worst_error`` (over the points, failures infinite), ``median_nfev,
         median_extra`` (evaluations per gradient: all of them, and beyond the stencil),
         ``within`` (points within 10x of the best swept step) of ``compared`` (points with swept
@@ -133,7 +177,7 @@ def step_rule_summary(df: pd.DataFrame) -> pd.DataFrame:
                     "order": g["order"].iloc[0],
                     "step_rule": rule,
                     "points": len(g),
-                    "failures": int((~np.isfinite(errors)).sum()),
+                    "failures": int((~(errors <= WRONG)).sum()),
                     "median_error": float(np.median(errors)),
                     "worst_error": float(np.max(errors)),
                     "median_nfev": _median(g["nfev"]),
@@ -141,6 +185,8 @@ def step_rule_summary(df: pd.DataFrame) -> pd.DataFrame:
                     "within": int(swept["within"].sum()),
                     "compared": len(swept),
                     "median_best": _median(swept["best"]),
+                    "worse_than_lowest": int(g["worse_than_lowest"].sum()),
+                    "lowest_compared": int(np.isfinite(g["lowest"].to_numpy(dtype=float)).sum()),
                 }
             )
     return pd.DataFrame(out, columns=_SUMMARY_COLUMNS)

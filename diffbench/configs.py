@@ -26,6 +26,7 @@ __all__ = [
     "cannot_apply",
     "distinct_grid_forms",
     "computes",
+    "method_from_row",
 ]
 
 
@@ -256,3 +257,23 @@ def computes(config: MethodConfig, derivative_kind: str, deriv: int = 1) -> bool
     if derivative_kind not in getattr(config.cls, "derivative_kinds", ("gradient",)):
         return False
     return derivative_kind != "derivative" or deriv <= int(getattr(config.cls, "max_deriv", 1))
+
+
+def method_from_row(method: str, settings: str | Mapping[str, Any] = "{}") -> Any | None:
+    """The registered method a results row names (its ``method`` and ``settings`` columns), to
+    read what it declares; None if the name is not registered here or the settings are refused.
+
+    Examples
+    --------
+    >>> method_from_row("numpy-gradient", '{"edge_order": 2}').edge_order
+    2
+    >>> method_from_row("no-such-method") is None
+    True
+    """
+    from methods import get_method
+
+    try:
+        given = json.loads(settings) if isinstance(settings, str) else dict(settings)
+        return get_method(method, **(given or {}))
+    except (ValueError, TypeError, KeyError):
+        return None

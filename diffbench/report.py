@@ -29,7 +29,14 @@ from typing import Any
 import pandas as pd
 
 from . import report_sections as sec
-from .analysis import WRONG, hazard_findings, method_summary, smooth_problems, step_column
+from .analysis import (
+    WRONG,
+    hazard_findings,
+    headline_problems,
+    method_summary,
+    smooth_problems,
+    step_column,
+)
 from .analysis_base import shared_aggregates
 from .analysis_kinds import gradient_rows
 from .figures.registry import start_figures
@@ -48,11 +55,22 @@ __all__ = [
 ]
 
 
-def _advice_section(df: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
+def _advice_section(df: pd.DataFrame) -> list[str]:
+    basis = headline_problems(df)
+    left_out = [p for p in smooth_problems(df) if p not in basis]
+    why = (
+        f" The medians below run over the first point of each smooth problem not tagged "
+        f"polynomial ({', '.join(basis)}); the polynomials ({', '.join(left_out)}) are left "
+        "out because an order-p stencil is exact on a polynomial of degree <= p, so its best "
+        "error there is rounding at the sweep's largest step, true of no other function. "
+        "Failure counts run over all problems."
+        if left_out
+        else ""
+    )
     return [
         "## Which method should I use?",
-        "Derived from this run's measurements (the text is generated, not written by hand):",
-        "\n".join(f"- {s}" for s in recommendations(df, summary)),
+        "Derived from this run's measurements (the text is generated, not written by hand)." + why,
+        "\n".join(f"- {s}" for s in recommendations(df, method_summary(df, basis or None))),
     ]
 
 
@@ -93,7 +111,7 @@ def _render(
     if not grad.empty:
         summary = method_summary(grad)
         blocks += [
-            *_advice_section(grad, summary),
+            *_advice_section(grad),
             *sec.methods_section(summary, smooth_problems(grad), relative),
             *sec.best_section(grad, figures, base),
             *sec.peer_section(summary),

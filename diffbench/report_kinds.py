@@ -67,17 +67,20 @@ def _pick(r: pd.Series, failures: bool = True) -> str:
 
 
 def _picks(frame: pd.DataFrame, k: int = 3) -> str:
-    """Up to ``k`` labels; their failures said once if they all have the same count."""
+    """Up to ``k`` labels with their numbers, then the others by name (a sentence names every
+    method its claim is about); failures said once if the first ``k`` have the same count."""
     shown = frame.head(k)
     counts = set(zip(shown["default_failures"], shown["default_problems"], strict=True))
     same = len(counts) == 1
     items = ", ".join(_pick(r, failures=not same) for _, r in shown.iterrows())
-    more = f" and {len(frame) - k} more" if len(frame) > k else ""
+    rest = [f"`{lab}`" for lab in frame["label"].iloc[k:]]
+    more = f" and also {', '.join(rest)}" if rest else ""
     if not same:
         return items + more
     f, n = (int(c) for c in counts.pop())
     fails = f"each fails on {f} of {n} problems" if f else f"none fails on any of {n} problems"
-    return f"{items}{more} (at its default step, of those shown {fails})"
+    those = f"of the first {len(shown)}" if rest else "of those shown"
+    return f"{items}{more} (at its default step, {those} {fails})"
 
 
 def _advice_lines(rec: pd.DataFrame, unit: str, brief: bool = False) -> list[str]:
@@ -225,12 +228,17 @@ def _order(p: float, spec: str = ".2f") -> str:
     return "-" if pd.isna(p) else format(float(p), spec)
 
 
+def _region(r: pd.Series) -> str:
+    ks = r.get("derivs") or ()
+    return f"{r['region']} (k = {', '.join(str(k) for k in ks)})" if len(ks) else r["region"]
+
+
 def _grid_orders(rows: pd.DataFrame) -> list[str]:
     summary = kind_grid_summary(rows)
     if summary.empty:
         return []
     table = [
-        [f"`{r['label']}`", r["region"], _order(r["theory"], "g"), _order(r["median_observed"]),
+        [f"`{r['label']}`", _region(r), _order(r["theory"], "g"), _order(r["median_observed"]),
          f"{r['problems']} of {r['measured']}", fmt_number(r["median_best_error"])]
         for _, r in summary.iterrows()
     ]  # fmt: skip
@@ -241,8 +249,11 @@ def _grid_orders(rows: pd.DataFrame) -> list[str]:
         "sweep's grid sizes, the exact value at every node): the observed convergence order "
         "`error ~ N^-p` fitted on the last grids before the rounding floor "
         "(`diffbench.analysis.fit_order`), median over the problems with enough grids, next to "
-        "the order theory gives inside the grid. `edge` is the band of nodes a one-sided "
-        "formula reaches (numpy.gradient applied k times: the first k nodes).",
+        "the order theory gives in the region. `edge` is the band of nodes a one-sided "
+        "formula reaches (numpy.gradient applied k times: the first k nodes); its theory order "
+        "is the one the method declares (`edge_truncation_order`): findiff's one-sided "
+        "stencils keep `acc`, numpy.gradient applied k times keeps max(edge_order - (k - 1), 0) "
+        "(0: the edge error does not fall as the grid is refined), one row per theory order.",
         markdown_table(header, table),
     ]
 

@@ -25,6 +25,7 @@ from .analysis import (
     step_column,
 )
 from .figures.registry import FIGURES
+from .report_advice import step_at_largest
 from .schema import STATUSES
 from .text import fmt_count, fmt_number, fmt_time, markdown_table
 
@@ -158,7 +159,7 @@ def _method_row(r: pd.Series) -> list[str]:
         r["kind"],
         fmt_number(r["median_best_error"]),
         fmt_number(r["median_default_error"]),
-        fmt_number(r["best_step"]),
+        fmt_number(r["best_step"]) + (" (largest swept)" if step_at_largest(r) else ""),
         fmt_number(r["theoretical_step"]),
         fmt_count(r["window_decades"], ".2f"),
         fmt_count(r["nfev"], ".0f"),
@@ -186,7 +187,12 @@ def methods_section(summary: pd.DataFrame, smooth: list[str], relative: bool = F
         "like: `best error` at the best swept step there, `default-step error` at the method's "
         f"default step there. `best step` is the measured optimal {step_words(relative)} "
         "(median), next to `theoretical_step()`; `safe window` is the width in decades of the "
-        "steps around the best whose error is at most max(10 x best, 4 eps). Cost columns are "
+        "steps around the best whose error is at most max(10 x best, 4 eps); `(largest swept)`: "
+        "the best step is the sweep's largest on most of these problems, where the error may "
+        "fall further above the range or the stencil is exact (order p on a polynomial of "
+        "degree <= p: the problems tagged polynomial), so it is no step to use on other "
+        "functions (the headline advice takes its medians over the smooth problems not tagged "
+        "polynomial). Cost columns are "
         "at the default step. The two `failures` columns count problems of *any* kind: at the "
         f"default step (first point: error above {WRONG:g} or no finite estimate; what a user "
         f"gets without tuning) and at the best swept step (worst point: best error above "
@@ -418,11 +424,15 @@ def _definitions(relative: bool) -> tuple[str, ...]:
         "`ratio`, median of estimate / max(true error, eps x max_i |exact_i|) over every row "
         "(none dropped: a zero true error counts as rounding level); `10x under`, share of rows "
         "whose estimate is under a tenth of the true error.",
-        "- Smooth problems: tagged `smooth` and not `noisy`. Rounding level: a median error of "
-        "at most 4 eps = 8.9e-16.",
-        "- Grid methods: uniform grids on the problem's domain; `edge` = boundary nodes, "
-        "`interior` = the rest; convergence orders are fitted on log-log over the last 3 grid "
-        "sizes before the rounding floor (the figure's legend names them).",
+        '- Smooth problems: tagged `smooth` and not `noisy`. The headline advice ("Which method '
+        'should I use?") takes its medians over those not tagged `polynomial` (all of them if '
+        "every one is): an order-p stencil is exact on a polynomial of degree <= p. Rounding "
+        "level: a median error of at most 4 eps = 8.9e-16.",
+        "- Grid methods: uniform grids on the problem's domain; `edge` = boundary nodes (of a "
+        "k-th derivative or Hessian: the nodes a one-sided formula reaches), `interior` = the "
+        "rest; convergence orders are fitted on log-log over the last 3 grid sizes before the "
+        "rounding floor (the figure's legend names them); the edge's theory order is the one "
+        "the method declares (`edge_truncation_order`).",
     )
 
 

@@ -21,6 +21,8 @@ deriv)``, ``_grid_mixed(values, spacing, i, j)``, ``_kind_min_points(deriv)`` (f
 per axis), ``_line_offsets(deriv)`` (the point form's sample offsets, 0 included),
 ``_kind_theoretical_step(deriv)`` (unit-scale default step) and :meth:`GridKinds.edge_width`
 (how many nodes next to each boundary a one-sided formula reaches: the sweep's ``edge`` region).
+:meth:`GridKinds.edge_truncation_order` declares the order theory gives in that region (the
+method's ``truncation_order`` unless its edge formulas lose order, as ``numpy.gradient``'s do).
 """
 
 from __future__ import annotations
@@ -35,7 +37,25 @@ from .counting import CountedFunction
 from .derivative_kinds import check_deriv, check_kind
 from .validation import check_step_power, representable_step
 
-__all__ = ["GridKinds", "check_axis"]
+__all__ = ["GridKinds", "check_axis", "check_kind_name"]
+
+#: The kinds a grid method differentiates on a grid.
+GRID_KINDS = ("gradient", "derivative", "hessian")
+
+
+def check_kind_name(derivative_kind: Any) -> str:
+    """``derivative_kind`` if it is one a grid method computes on a grid, else raise naming it.
+
+    Examples
+    --------
+    >>> check_kind_name("hessian")
+    'hessian'
+    """
+    if derivative_kind not in GRID_KINDS:
+        raise ValueError(
+            f"`derivative_kind` must be one of {', '.join(GRID_KINDS)}, got {derivative_kind!r}."
+        )
+    return derivative_kind
 
 
 def check_axis(axis: Any, ndim: int) -> int:
@@ -133,6 +153,23 @@ class GridKinds:
         if derivative_kind == "hessian":
             return max(self._kind_edge_width(2), self._kind_edge_width(1))
         return self._kind_edge_width(check_deriv(deriv))
+
+    def edge_truncation_order(self, derivative_kind: str = "gradient", deriv: int = 1) -> int:
+        """The order theory gives in the ``edge`` region (:meth:`edge_width`): the error there
+        falls like ``h**p``; 0 means it does not fall as the grid is refined.
+
+        The method's ``truncation_order`` by default (one-sided stencils of the same accuracy
+        at the edges, as findiff builds them); a method whose edge formulas lose order
+        overrides it.
+
+        Examples
+        --------
+        >>> from methods import get_method
+        >>> get_method("findiff", acc=4).edge_truncation_order("derivative", 3)
+        4
+        """
+        check_kind_name(derivative_kind)
+        return int(self.truncation_order)
 
     # -- point form ----------------------------------------------------------------------------
     def _kind_step(self, x: np.ndarray, step: Any, deriv: int) -> np.ndarray:

@@ -10,9 +10,10 @@ from .base import GridMethod, RawResult
 from .batching import evaluate_replaced
 from .capabilities import Family
 from .counting import CountedFunction
+from .derivative_kinds import check_deriv
 from .fornberg import optimal_step as fornberg_optimal_step
 from .fornberg import stencil
-from .grid_kinds import GridKinds
+from .grid_kinds import GridKinds, check_kind_name
 from .parallel import Workers
 from .registry import register
 from .validation import check_bool, check_choice, check_workers_setting, representable_step
@@ -186,6 +187,26 @@ class NumpyGradient(GridKinds, GridMethod):
 
     def _kind_min_points(self, deriv: int) -> int:
         return self.edge_order + 1
+
+    def edge_truncation_order(self, derivative_kind: str = "gradient", deriv: int = 1) -> int:
+        """The order theory gives at the edge nodes: ``edge_order`` for a gradient; for a k-th
+        derivative (numpy.gradient applied k times) each pass after the first divides the edge
+        error of the one before by h, so ``max(edge_order - (k - 1), 0)`` (0: no convergence,
+        e.g. 50 % error at the second node of a second derivative with ``edge_order=1``,
+        docs/theory.md#higher-derivatives); a Hessian as its second derivatives.
+
+        Examples
+        --------
+        >>> from methods import get_method
+        >>> m = get_method("numpy-gradient", edge_order=2)
+        >>> m.edge_truncation_order(), m.edge_truncation_order("derivative", 2)
+        (2, 1)
+        >>> get_method("numpy-gradient").edge_truncation_order("hessian")
+        0
+        """
+        check_kind_name(derivative_kind)
+        k = {"gradient": 1, "hessian": 2}.get(derivative_kind) or check_deriv(deriv)
+        return max(self.edge_order - (k - 1), 0)
 
     def _kind_edge_width(self, deriv: int) -> int:
         # pass p of numpy.gradient reaches the first p nodes through the edge formula
