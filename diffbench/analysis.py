@@ -5,7 +5,12 @@ Every function here is a pure function of the tidy table of :func:`diffbench.swe
 :mod:`diffbench.plots` and :mod:`diffbench.report` only draw and format what these return.
 Nothing here looks a method up in the registry or parses a label: what a row's method is and can
 do is in the row (``family``, ``kind``, ``black_box``, ``needs``, ``peer``, ``wraps``, ...), and
-what was measured is in ``measure``, ``form`` and ``region``.
+what was measured is in ``measure``, ``form`` and ``region``. Two declarations a row does not
+carry are read from the method the row names, through :func:`diffbench.configs.method_from_row`:
+the edge truncation order of a grid method (:func:`.analysis_kind_grids.region_theory_order`)
+and, in the report, the default step rule of a step method
+(:func:`diffbench.report_steps.default_step_rule`). A method not registered here (a table from
+other code) gives None: that theory order is NaN and the default-rule sentence is left out.
 
 This module holds the per-label summaries and re-exports the rest: curves on plain arrays
 (:mod:`.analysis_curves`: :func:`best_on_curve`, :func:`convergence_order`, :func:`fit_order`,
