@@ -428,6 +428,13 @@ def _definitions(relative: bool) -> tuple[str, ...]:
         'should I use?") takes its medians over those not tagged `polynomial` (all of them if '
         "every one is): an order-p stencil is exact on a polynomial of degree <= p. Rounding "
         "level: a median error of at most 4 eps = 8.9e-16.",
+        "- Noisy problems (`~noise` in the name): the noise-free function plus noise that is a "
+        "deterministic function of the point (the same value at the same x). Methods that "
+        "differentiate the formula, or carry dual numbers or a complex step through f, see that "
+        "noise as locally constant and get the noise-free derivative; they measure a program "
+        "whose noise does not vary smoothly with x. On code whose noise does (an iterative "
+        "solver's tolerance, for example) they would carry it into the derivative, as finite "
+        "differences do.",
         "- Grid methods: uniform grids on the problem's domain; `edge` = boundary nodes (of a "
         "k-th derivative or Hessian: the nodes a one-sided formula reaches), `interior` = the "
         "rest; convergence orders are fitted on log-log over the last 3 grid sizes before the "

@@ -199,3 +199,13 @@ def test_no_method_a_claim_is_about_is_hidden_behind_and_n_more(polynomial_heavy
     )
     assert "7 method(s) reach rounding level" in most
     assert all(f"`ex{k}`" in most for k in range(7)) and " more" not in most
+
+
+def test_definitions_say_what_dual_complex_and_formula_methods_see_of_synthetic_noise():
+    # the noisy problems' noise is locally constant in x: the report must say that dual,
+    # complex-step and formula methods get the noise-free derivative there, and why
+    from diffbench.report_sections import definitions_section
+
+    text = "\n".join(definitions_section())
+    line = next(s for s in text.splitlines() if s.startswith("- Noisy problems"))
+    assert "dual numbers" in line and "complex step" in line and "noise-free derivative" in line
