@@ -80,10 +80,11 @@ def test_expected_evaluations_count_on_a_stand_in() -> None:
 
 def test_candidates_are_measured_cheapest_first(monkeypatch) -> None:
     seen = measured_order(monkeypatch)
-    choice = choose_kind(exp_sin, X, kind="hessian", methods=HESSIAN, noise=0)
+    # the order matters (and is counted) under a time limit: one too large to leave any out
+    choice = choose_kind(exp_sin, X, kind="hessian", methods=HESSIAN, noise=0, time_limit=1e6)
     assert len(seen) == len(choice.ranking) + len(choice.rejected) > 5
     planned = kinds._cheapest_first(
-        kinds._configurations("hessian", 1, False), set(HESSIAN), _ctx(), np.float64(0.0)
+        kinds._configurations("hessian", 1, False), set(HESSIAN), _ctx(), np.float64(0.0), True
     )
     assert seen == [cls(**s).label for cls, s, _, _ in planned]
     needs = [need for *_, need in planned]
@@ -155,3 +156,16 @@ def test_the_order_holds_for_a_derivative_and_a_jacobian(monkeypatch) -> None:
     choose_kind(vec, X, kind="jacobian", methods=["central", "ridders"], noise=0)
     assert seen.index("central(order=2)") < seen.index("central(order=8)")
     assert seen[-1] in ("ridders", "central(order=8)")
+
+
+def test_without_a_time_limit_nothing_is_counted_and_the_order_is_the_registry_s(
+    monkeypatch,
+) -> None:
+    # no limit: the order changes no result, so no candidate is run on the stand-in
+    counted = []
+    monkeypatch.setattr(kinds, "expected_evaluations", lambda *a: counted.append(a) or 0.0)
+    seen = measured_order(monkeypatch)
+    choose_kind(exp_sin, X, kind="hessian", methods=HESSIAN, noise=0)
+    assert counted == []
+    configs = kinds._configurations("hessian", 1, False)
+    assert seen == [cls(**s).label for cls, s, _ in configs if cls.name in set(HESSIAN)]

@@ -382,16 +382,24 @@ def _measure(cls: type[Method], settings: dict, pos: int, ctx: dict[str, Any]) -
     )
 
 
-def _cheapest_first(configs: list, only: set | None, ctx: dict[str, Any], y: np.ndarray) -> list:
+def _cheapest_first(
+    configs: list, only: set | None, ctx: dict[str, Any], y: np.ndarray, limited: bool
+) -> list:
     """(class, settings, registry position, expected evaluations) of the configurations to
     measure, fewest expected evaluations of ``f`` first (as the gradient chooser's sweeps:
-    :func:`~diffbench.chooser.step_sweep.cheapest_first`), counted on a stand-in for ``f``."""
+    :func:`~diffbench.chooser.step_sweep.cheapest_first`), counted on a stand-in for ``f``.
+
+    Without a time limit (``limited`` False) the order changes nothing (the ranking sorts, the
+    rejected are listed in registry order), so nothing is counted: registry order, NaN."""
     kind, x, deriv = ctx["kind"], ctx["x"], ctx["deriv"]
     m = None if y.ndim == 0 else y.size
     step = KIND_STEPS[KIND_STEPS.size // 2] * _step_scale(kind, x)
     planned = []
     for cls, settings, pos in configs:
         if only is not None and cls.name not in only:
+            continue
+        if not limited:
+            planned.append((cls, settings, pos, math.nan))
             continue
         method = cls(**settings)  # serial: workers change no count
         sweep = KIND_STEPS.size if method.kind == "step" else 0
@@ -520,7 +528,7 @@ def _choose_kind(
            "workers": workers, "noisy": level.noisy, "eps_f": level.eps_f}  # fmt: skip
     only = None if methods is None else set(methods)
     ranked, rejected = [], []
-    for cls, settings, pos, need in _cheapest_first(configs, only, ctx, y):
+    for cls, settings, pos, need in _cheapest_first(configs, only, ctx, y, limit < math.inf):
         meter.stage(f"{cls.name} ({kind})")
         if math.isfinite(need) and need > meter.remaining:  # left to those after it (if cheaper)
             label = cls(**settings).label
